@@ -1,0 +1,56 @@
+# Riskkarta — two commands: `make run` serves the app, `make test` runs the tests.
+# Both set everything up first (system packages, venv, front-end assets, local PostGIS), idempotently.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup system system-test venv assets db migrate demo stop clean-db lint bench
+
+run: setup
+	@$(BIN)/riskkarta serve
+
+setup: system venv assets db
+
+test: system-test venv assets
+	@$(PYTHON) scripts/localdb.py start
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+system:
+	@bash scripts/system_deps.sh
+
+system-test:
+	@bash scripts/system_deps.sh --test
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	@echo "venv: installing riskkarta and its dependencies"
+	@$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+assets:
+	@$(PYTHON) scripts/assets.py
+
+db: venv
+	@$(PYTHON) scripts/localdb.py start
+	@$(BIN)/riskkarta db up
+	@$(BIN)/riskkarta demo load --if-empty
+
+migrate: venv
+	@$(BIN)/riskkarta db up
+
+demo: venv
+	@$(BIN)/riskkarta demo load
+
+stop:
+	@$(PYTHON) scripts/localdb.py stop
+
+clean-db:
+	@$(PYTHON) scripts/localdb.py clean
+
+lint: venv
+	$(BIN)/ruff check .

@@ -1,0 +1,1 @@
+"""Pure spatial helpers: CRS, GeoJSON parsing, tile maths, raster reads. No Flask, no database."""

@@ -1,0 +1,103 @@
+"""Read vector files (GeoJSON, GeoPackage, zipped Shapefile) into shapely geometries in EPSG:3006."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyogrio
+import pyogrio.raw
+import shapely
+from pyproj import CRS, Transformer
+
+from geo.crs import SWEREF99TM
+
+SUPPORTED_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
+
+
+class VectorFileError(ValueError):
+    """The file cannot be used as it is; the message says why in words a person understands."""
+
+
+@dataclass(frozen=True)
+class VectorFile:
+    """The features of one layer of a file, reprojected to EPSG:3006 (2D)."""
+
+    path: Path
+    layer: str | None
+    source_crs: str
+    fields: tuple[str, ...]
+    properties: list[dict[str, Any]]
+    geometries: list[shapely.Geometry | None]
+
+    def __len__(self) -> int:
+        return len(self.geometries)
+
+    def rows(self) -> Iterator[tuple[int, dict[str, Any], shapely.Geometry | None]]:
+        """(1-based feature number, properties, geometry) for each feature."""
+        for i, (props, geom) in enumerate(zip(self.properties, self.geometries, strict=True), start=1):
+            yield i, props, geom
+
+
+def list_layers(path: Path) -> list[str]:
+    return [str(name) for name, _kind in pyogrio.list_layers(path)]
+
+
+def read(path: str | Path, layer: str | None = None, encoding: str | None = None) -> VectorFile:
+    """Read one layer of a vector file and reproject it to EPSG:3006; refuse a file without a CRS."""
+    path = Path(path)
+    if not path.exists():
+        raise VectorFileError(f"{path} does not exist.")
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise VectorFileError(f"{path.name}: unsupported file type; use GeoJSON, GeoPackage or a zipped "
+                              "Shapefile (.zip with .shp, .shx, .dbf and .prj).")
+    try:
+        layers = list_layers(path)
+    except pyogrio.errors.DataSourceError as exc:
+        raise VectorFileError(f"{path.name} cannot be read as a vector file: {exc}") from None
+    if not layers:
+        raise VectorFileError(f"{path.name} holds no vector layer.")
+    if layer is None:
+        if len(layers) > 1:
+            raise VectorFileError(f"{path.name} holds {len(layers)} layers ({', '.join(layers)}); "
+                                  "name the one to import.")
+        layer = layers[0]
+    elif layer not in layers:
+        raise VectorFileError(f"{path.name} has no layer {layer!r}; it has {', '.join(layers)}.")
+    try:
+        meta, _fids, wkb, field_data = pyogrio.raw.read(path, layer=layer, encoding=encoding)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise VectorFileError(f"{path.name} cannot be read: {exc}") from None
+    if meta.get("crs") is None:
+        raise VectorFileError(f"{path.name} declares no coordinate reference system (a Shapefile needs its "
+                              ".prj); add it, or convert the file to GeoPackage with the CRS set.")
+    source = CRS.from_user_input(meta["crs"])
+    geoms = shapely.from_wkb(wkb) if wkb is not None else np.array([None] * len(field_data[0]))
+    geoms = _to_sweref(geoms, source)
+    fields = tuple(str(f) for f in meta["fields"])
+    columns = [_plain(col) for col in field_data]
+    properties = [dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True)] \
+        if columns else [{} for _ in range(len(geoms))]
+    return VectorFile(path=path, layer=layer, source_crs=_crs_name(source), fields=fields,
+                      properties=properties, geometries=list(geoms))
+
+
+def _to_sweref(geoms: np.ndarray, source: CRS) -> np.ndarray:
+    geoms = shapely.force_2d(geoms)
+    if source.to_epsg() == SWEREF99TM:
+        return geoms
+    transformer = Transformer.from_crs(source, SWEREF99TM, always_xy=True)
+    return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def _plain(column: np.ndarray) -> list[Any]:
+    """Attribute values as plain Python values (JSON-serialisable), NaN as None."""
+    values = column.tolist()
+    return [None if isinstance(v, float) and v != v else v for v in values]
+
+
+def _crs_name(crs: CRS) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.name

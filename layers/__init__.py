@@ -1,0 +1,1 @@
+"""Hazard layer definitions, demo generators and importer hooks. Nothing here imports webapp."""

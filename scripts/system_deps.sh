@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Install the system packages Riskkarta needs, only those that are missing (fast when nothing is).
+#   scripts/system_deps.sh          for `make run`: PostgreSQL + PostGIS, GDAL tools, Node.js/npm, venv
+#   scripts/system_deps.sh --test   the same plus Chromium for the browser tests
+# Debian/Ubuntu with apt; as root it installs, otherwise it uses sudo when allowed or says what to install.
+set -euo pipefail
+
+want=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+# PostGIS for the PostgreSQL major that is installed (the newest), or the distribution's default.
+major=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1 || true)
+if [ -z "$major" ]; then
+  want+=(postgresql postgresql-contrib)
+  major=$(apt-cache depends postgresql 2>/dev/null | grep -o 'postgresql-[0-9]\+' | head -n 1 | cut -d- -f2 || true)
+fi
+if [ -n "$major" ]; then
+  have_pkg "postgresql-$major-postgis-3" || want+=("postgresql-$major-postgis-3")
+else
+  want+=(postgis)
+fi
+have_pkg gdal-bin || want+=(gdal-bin)
+command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
+python3 -c 'import ensurepip, venv' 2>/dev/null || want+=(python3-venv)
+if [ "${1:-}" = "--test" ]; then
+  command -v chromium >/dev/null 2>&1 || want+=(chromium)
+  have_pkg fonts-dejavu-core || want+=(fonts-dejavu-core)
+fi
+
+[ ${#want[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "Please install with your package manager: ${want[*]} (PostgreSQL with PostGIS 3, GDAL, Node.js)" >&2
+  exit 1
+fi
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=()
+elif sudo -n true 2>/dev/null; then
+  sudo=(sudo)
+else
+  echo "Missing system packages: ${want[*]}" >&2
+  echo "Install them with:  sudo apt-get install ${want[*]}" >&2
+  exit 1
+fi
+echo "system: installing ${want[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+# A fresh PostgreSQL package may start its own cluster on 5432; ours runs beside it on its own port.

@@ -1,0 +1,127 @@
+"""One real PostGIS database per test session, migrated once; each test runs in a transaction rolled back
+at the end (SQLAlchemy's "joining a session into an external transaction" recipe)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from pytest_postgresql.janitor import DatabaseJanitor
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.serving import make_server
+
+from webapp import create_app, db
+from webapp.config import LOCAL_PGPORT, Settings, local_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def _start_cluster() -> None:
+    """The project's local cluster (a no-op when it already runs); `make test` has started it too."""
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "localdb.py"), "start"], check=True)
+
+
+class ThrowawayDatabase:
+    """A database with PostGIS in the local cluster, dropped at the end."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.url = local_database_url(name)
+        self.janitor = DatabaseJanitor(user="riskkarta", host="127.0.0.1", port=LOCAL_PGPORT,
+                                       dbname=name, password=None)
+
+    def __enter__(self) -> ThrowawayDatabase:
+        self.janitor.init()
+        with self.janitor.cursor(self.name) as cur:
+            cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.janitor.drop()
+
+
+@pytest.fixture(scope="session")
+def throwaway_database():
+    """A factory for extra databases (e.g. the migration round trip), each dropped after use."""
+    _start_cluster()
+    return ThrowawayDatabase
+
+
+@pytest.fixture(scope="session")
+def database_url(throwaway_database):
+    """The session's database: migrated to head and holding the demo districts (committed)."""
+    with throwaway_database(f"riskkarta_test_{os.getpid()}") as database:
+        db.upgrade(database.url)
+        engine = db.make_engine(database.url)
+        with Session(engine) as session, session.begin():
+            from webapp.services import demo
+
+            demo.load(session)
+        engine.dispose()
+        yield database.url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, tmp_path_factory) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path_factory.mktemp("data"),
+                    secret_key="test-secret", basemap_url="", testing=True)
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    application = create_app(settings)
+    yield application
+    application.extensions["riskkarta.engine"].dispose()
+
+
+@pytest.fixture()
+def db_session(app):
+    """A session bound to a connection whose outer transaction is rolled back after the test; the app's
+    requests in the test share it, so code under test may commit freely."""
+    engine = app.extensions["riskkarta.engine"]
+    connection = engine.connect()
+    outer = connection.begin()
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
+                           expire_on_commit=False)
+    original = app.extensions["riskkarta.sessionmaker"]
+    app.extensions["riskkarta.sessionmaker"] = factory
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.close()
+        app.extensions["riskkarta.sessionmaker"] = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture()
+def client(app, db_session):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(settings):
+    """The app on a real loopback port, for the browser; it sees committed data only."""
+    application = create_app(settings)
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    application.extensions["riskkarta.engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+def scalar(session: Session, sql: str, **params):
+    return session.execute(text(sql), params).scalar()

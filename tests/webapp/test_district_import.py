@@ -1,0 +1,150 @@
+"""District imports from files the tests write: GeoJSON in WGS 84, GeoPackage in SWEREF 99 TM, zipped
+Shapefile; all or nothing."""
+import json
+import zipfile
+
+import numpy as np
+import pyogrio.raw
+import pytest
+import shapely
+from click.testing import CliRunner
+from shapely.geometry import box
+
+from geo.crs import SWEREF99TM, WGS84, transform_geom
+from webapp import db
+from webapp.cli import main
+from webapp.errors import ProblemError
+from webapp.services import districts
+from webapp.services.district_import import import_districts
+
+# Two adjacent squares in central Stockholm, EPSG:3006.
+WEST = box(672_000, 6_579_000, 674_000, 6_581_000)
+EAST = box(674_000, 6_579_000, 676_000, 6_581_000)
+BOWTIE = shapely.Polygon([(672_000, 6_579_000), (674_000, 6_581_000), (674_000, 6_579_000),
+                          (672_000, 6_581_000)])
+
+
+def write_geojson(path, features, crs=WGS84):
+    data = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": props,
+         "geometry": shapely.geometry.mapping(transform_geom(geom, SWEREF99TM, crs))}
+        for props, geom in features]}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def write_ogr(path, features, *, driver, crs="EPSG:3006", layer=None):
+    names = list(features[0][0])
+    field_data = [np.array([props[n] for props, _ in features], dtype=object) for n in names]
+    geometry = np.array([shapely.to_wkb(shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g)
+                         for _, g in features], dtype=object)
+    pyogrio.raw.write(path, geometry, field_data, names, driver=driver, crs=crs, layer=layer,
+                  geometry_type="MultiPolygon")
+    return path
+
+
+def test_geojson_in_wgs84_is_reprojected_and_upserted(db_session, tmp_path):
+    path = write_geojson(tmp_path / "d.geojson", [({"namn": "Väst", "kod": "W1"}, WEST),
+                                                  ({"namn": "Öst", "kod": "E1"}, EAST)])
+    result = import_districts(db_session, path, replace=True)
+    assert (result.features, result.inserted, result.removed) == (2, 2, 13)
+    assert result.source_crs == "EPSG:4326"
+    area = db_session.execute(shapely_area_sql("W1")).scalar()
+    assert area == pytest.approx(4_000_000, rel=1e-4)  # 2 km × 2 km, measured in EPSG:3006
+    assert districts.count(db_session) == 2
+
+
+def test_geopackage_in_sweref_with_named_fields(db_session, tmp_path):
+    path = write_ogr(tmp_path / "d.gpkg", [({"NAMN": "Väst", "ADM_ID": 901, "NAMND": "Västnämnden"}, WEST)],
+                     driver="GPKG", layer="omraden")
+    result = import_districts(db_session, path, layer="omraden", name_field="NAMN", code_field="ADM_ID",
+                              committee_field="NAMND")
+    assert (result.inserted, result.updated, result.source_crs) == (1, 0, "EPSG:3006")
+    feature = json.loads(districts.feature_geojson(db_session, "901", SWEREF99TM))
+    assert feature["properties"]["committee"] == "Västnämnden"
+    assert feature["geometry"]["coordinates"][0][0][0] in ([674000.0, 6579000.0], [672000.0, 6579000.0],
+                                                           [674000.0, 6581000.0], [672000.0, 6581000.0])
+
+
+def test_zipped_shapefile_with_prj_imports(db_session, tmp_path):
+    write_ogr(tmp_path / "omr.shp", [({"name": "Väst"}, transform_geom(WEST, SWEREF99TM, 3011))],
+              driver="ESRI Shapefile", crs="EPSG:3011")
+    archive = tmp_path / "omr.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in tmp_path.glob("omr.*"):
+            if part.suffix != ".zip":
+                zf.write(part, part.name)
+    result = import_districts(db_session, archive)
+    assert result.source_crs == "EPSG:3011" and result.inserted == 1
+
+
+def write_shapefile_without_prj(tmp_path):
+    write_ogr(tmp_path / "nocrs.shp", [({"name": "Väst"}, WEST)], driver="ESRI Shapefile")
+    archive = tmp_path / "nocrs.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in tmp_path.glob("nocrs.*"):
+            if part.suffix not in (".zip", ".prj"):
+                zf.write(part, part.name)
+    return archive
+
+
+@pytest.mark.parametrize(("make", "fragment"), [
+    (lambda p: write_shapefile_without_prj(p), "declares no coordinate reference system"),
+    (lambda p: write_geojson(p / "empty.geojson", []), "has no features"),
+    (lambda p: write_geojson(p / "bad.geojson", [({"name": "Väst"}, WEST), ({"name": "Knut"}, BOWTIE)]),
+     "Feature 2 (Knut) has an invalid geometry: Self-intersection near lon"),
+    (lambda p: write_geojson(p / "dup.geojson", [({"name": "A", "code": "1"}, WEST),
+                                                 ({"name": "B", "code": "1"}, EAST)]), "share the code '1'"),
+    (lambda p: write_geojson(p / "noname.geojson", [({"label": "A"}, WEST)]), "No name field found"),
+    (lambda p: (p / "x.csv").write_text("a,b\n") and p / "x.csv", "unsupported file type"),
+], ids=["a shapefile without .prj", "a file with no features", "a file with a self-intersecting polygon",
+        "a file with a duplicated code", "a file without a name field", "a CSV file"])
+def test_bad_files_are_refused_and_nothing_changes(db_session, tmp_path, make, fragment):
+    before = districts.collection_geojson(db_session)
+    with pytest.raises(ProblemError) as refused:
+        import_districts(db_session, make(tmp_path))
+    assert refused.value.status == 422
+    assert fragment in refused.value.detail
+    assert districts.collection_geojson(db_session) == before
+
+
+def test_repair_makes_a_bowtie_usable(db_session, tmp_path):
+    path = write_geojson(tmp_path / "bad.geojson", [({"name": "Knut", "code": "K"}, BOWTIE)])
+    result = import_districts(db_session, path, repair=True)
+    assert result.repaired == 1
+    assert db_session.execute(shapely_area_sql("K")).scalar() == pytest.approx(2_000_000, rel=1e-6)
+
+
+def shapely_area_sql(code):
+    from sqlalchemy import text
+
+    return text("SELECT ST_Area(geom) FROM district WHERE code = :code").bindparams(code=code)
+
+
+def test_cli_import_is_all_or_nothing(throwaway_database, tmp_path):
+    """Through the real command and its own transaction: a failing file leaves the previous districts."""
+    with throwaway_database("riskkarta_test_cli") as database:
+        db.upgrade(database.url)
+        runner = CliRunner()
+        env = {"DATABASE_URL": database.url}
+        good = write_ogr(tmp_path / "good.gpkg", [({"name": "Väst", "code": "W"}, WEST),
+                                                  ({"name": "Öst", "code": "E"}, EAST)], driver="GPKG")
+        ok = runner.invoke(main, ["import", "districts", str(good)], env=env)
+        assert ok.exit_code == 0, ok.output
+        assert "2 read from good.gpkg (EPSG:3006); 2 new" in ok.output
+
+        bad = write_geojson(tmp_path / "bad.geojson", [({"name": "Väst", "code": "W"}, EAST),
+                                                       ({"name": "Knut", "code": "K"}, BOWTIE)])
+        failed = runner.invoke(main, ["import", "districts", str(bad), "--replace"], env=env)
+        assert failed.exit_code == 1
+        assert "Import refused: Feature 2 (Knut)" in failed.output
+
+        demo = runner.invoke(main, ["demo", "load", "--if-empty"], env=env)
+        assert "already has districts" in demo.output
+        engine = db.make_engine(database.url)
+        with engine.connect() as connection:
+            from sqlalchemy import text
+
+            rows = connection.execute(text("SELECT code, round(ST_XMin(geom)) FROM district ORDER BY code"))
+            assert [tuple(r) for r in rows] == [("E", 674000), ("W", 672000)]
+        engine.dispose()

@@ -1,0 +1,41 @@
+"""Riskkarta: risk and situation-picture maps on PostGIS. `create_app` builds everything; nothing runs at
+import time."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from webapp import db, errors
+from webapp.config import Settings
+
+__version__ = "0.1.0"
+
+
+def create_app(config: Settings | dict | None = None) -> Flask:
+    """The app factory. `config` is a Settings, a dict of Settings fields to override, or None (environment)."""
+    if config is None:
+        settings = Settings.from_env()
+    elif isinstance(config, dict):
+        settings = Settings.from_env().with_(**config)
+    else:
+        settings = config
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, TESTING=settings.testing,
+                      MAX_CONTENT_LENGTH=settings.max_upload_bytes, JSON_SORT_KEYS=False)
+    app.extensions["riskkarta.settings"] = settings
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app, db.make_engine(settings.database_url))
+    errors.register(app)
+
+    from webapp.api import bp as api_bp
+    from webapp.pages import bp as pages_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pages_bp)
+    return app
+
+
+def settings_of(app: Flask) -> Settings:
+    return app.extensions["riskkarta.settings"]

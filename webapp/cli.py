@@ -1,0 +1,132 @@
+"""The `riskkarta` command: database, demo data, imports and the server."""
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from sqlalchemy.orm import Session
+
+from webapp.config import Settings
+from webapp.errors import ProblemError
+
+
+@contextmanager
+def transaction():
+    """One session in one transaction: committed when the block succeeds, rolled back otherwise."""
+    from webapp.db import make_engine
+
+    engine = make_engine(Settings.from_env().database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _fail_on_problem(func):
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ProblemError as exc:
+            raise click.ClickException(f"{exc.title}: {exc.detail}") from None
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@click.group()
+def main() -> None:
+    """Riskkarta: risk layers and situation pictures on maps."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("up")
+@click.option("--revision", default="head", show_default=True)
+def db_up(revision: str) -> None:
+    """Apply the migrations up to REVISION."""
+    from webapp.db import upgrade
+
+    upgrade(Settings.from_env().database_url, revision)
+    click.echo(f"database: migrated to {revision}")
+
+
+@db.command("down")
+@click.argument("revision")
+def db_down(revision: str) -> None:
+    """Revert the migrations down to REVISION (`base` removes every table)."""
+    from webapp.db import downgrade
+
+    downgrade(Settings.from_env().database_url, revision)
+    click.echo(f"database: reverted to {revision}")
+
+
+@main.group()
+def demo() -> None:
+    """The demo city (generated, no downloads)."""
+
+
+@demo.command("load")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no districts yet.")
+@_fail_on_problem
+def demo_load(if_empty: bool) -> None:
+    """Load the demo districts of Stockholm (marked as demo data)."""
+    from webapp.services import demo as demo_service
+
+    with transaction() as session:
+        result = demo_service.load(session, if_empty=if_empty)
+    if result.skipped:
+        click.echo("demo: the database already has districts; left as they are")
+    else:
+        click.echo(f"demo: loaded {result.districts} districts")
+
+
+@main.group(name="import")
+def import_() -> None:
+    """Import real data (all or nothing)."""
+
+
+@import_.command("districts")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--layer", help="Layer to read from a GeoPackage with several layers.")
+@click.option("--name-field", help="Field with the district name (default: name, namn, sdn_namn, ...).")
+@click.option("--code-field", help="Field with the district code (default: code, kod, adm_id; else from the name).")
+@click.option("--committee-field", help="Field with the committee (default: '<name> stadsdelsnämnd').")
+@click.option("--encoding", help="Attribute encoding when the file does not declare it (e.g. cp1252).")
+@click.option("--source", help="Source text stored with each district.")
+@click.option("--replace", is_flag=True, help="Remove districts that are not in the file.")
+@click.option("--repair", is_flag=True, help="Repair invalid polygons instead of refusing the file.")
+@_fail_on_problem
+def import_districts(file: Path, **options) -> None:
+    """Import district areas from GeoJSON, GeoPackage or a zipped Shapefile, in any declared CRS."""
+    from webapp.services.district_import import import_districts as run_import
+
+    with transaction() as session:
+        result = run_import(session, file, **options)
+    west, south, east, north = result.bounds_lonlat
+    click.echo(f"districts: {result.features} read from {file.name} ({result.source_crs}); "
+               f"{result.inserted} new, {result.updated} updated, {result.removed} removed, "
+               f"{result.repaired} repaired; lon {west}–{east}, lat {south}–{north}; {result.seconds} s")
+
+
+@main.command()
+@click.option("--host", default=lambda: os.environ.get("RISKKARTA_HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("RISKKARTA_PORT", "5000")), show_default="5000")
+@click.option("--workers", default=2, show_default=True)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app with gunicorn."""
+    click.echo(f"Riskkarta: http://{host}:{port}/", err=True)
+    args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+            "--access-logfile", "-", "webapp:create_app()"]
+    os.execv(sys.executable, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""One settings object, read from the environment once, with safe defaults for a local checkout."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_PGPORT = int(os.environ.get("RISKKARTA_PGPORT", "54329"))
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+
+def local_database_url(database: str = "riskkarta") -> str:
+    """The URL of the cluster `scripts/localdb.py` runs under .riskkarta/pg."""
+    return f"postgresql+psycopg2://riskkarta@127.0.0.1:{LOCAL_PGPORT}/{database}"
+
+
+def _home() -> Path:
+    return Path(os.environ.get("RISKKARTA_HOME", PROJECT_ROOT / ".riskkarta"))
+
+
+def _secret_key() -> str:
+    """SECRET_KEY, or a random key kept under .riskkarta so every worker and restart shares it."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = _home() / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=local_database_url)
+    data_dir: Path = field(default_factory=lambda: _home() / "data")
+    secret_key: str = "dev-only-not-secret"
+    # Empty string: no base map at all (the maps must work without one).
+    basemap_url: str = OSM_TILES
+    basemap_attribution: str = OSM_ATTRIBUTION
+    # The geometry gate's limits, the same for every endpoint and import.
+    max_vertices: int = 10_000
+    max_geometry_bytes: int = 2_000_000
+    max_upload_bytes: int = 200_000_000
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Read the environment (DATABASE_URL, RISKKARTA_DATA_DIR, SECRET_KEY, BASEMAP_URL, ...)."""
+        env = os.environ
+        return cls(
+            database_url=env.get("DATABASE_URL") or local_database_url(),
+            data_dir=Path(env.get("RISKKARTA_DATA_DIR") or _home() / "data"),
+            secret_key=_secret_key(),
+            basemap_url=env.get("BASEMAP_URL", OSM_TILES),
+            basemap_attribution=env.get("BASEMAP_ATTRIBUTION", OSM_ATTRIBUTION),
+            max_vertices=_int("RISKKARTA_MAX_VERTICES", 10_000),
+            max_geometry_bytes=_int("RISKKARTA_MAX_GEOMETRY_BYTES", 2_000_000),
+            max_upload_bytes=_int("RISKKARTA_MAX_UPLOAD_BYTES", 200_000_000),
+        )
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)

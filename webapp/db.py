@@ -1,0 +1,69 @@
+"""Engine, one session per request (closed on teardown), and the schema migrations entry point."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URL forms hosting platforms hand out (postgres://, postgresql://)."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg2://" + url[len("postgresql://"):]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    return create_engine(normalise_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5,
+                         connect_args={"application_name": "riskkarta", "connect_timeout": 5})
+
+
+def init_app(app: Flask, engine: Engine) -> None:
+    app.extensions["riskkarta.engine"] = engine
+    app.extensions["riskkarta.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def get_session() -> Session:
+    """The request's session, created on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["riskkarta.sessionmaker"]()
+    return g.db_session
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: PostGIS's own tables belong to the extension, not to our schema."""
+    return not (type_ == "table" and name in {"spatial_ref_sys"})
+
+
+def alembic_config(url: str):
+    """An Alembic config aimed at `url`, usable from the CLI and the tests alike."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(url), revision)

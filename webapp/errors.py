@@ -1,0 +1,108 @@
+"""RFC 9457 problem details: one error type, one exception → status table, one renderer."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, json, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from geo.crs import CRSError
+from geo.geojson import GeometryError
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "urn:riskkarta:problem:"
+
+
+class ProblemError(Exception):
+    """An error a person can act on: raised by services, rendered once as problem+json."""
+
+    def __init__(self, status: int, type_: str, title: str, detail: str, **extra) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.type = type_
+        self.title = title
+        self.detail = detail
+        self.extra = extra
+
+    def to_dict(self) -> dict:
+        body = {"type": TYPE_BASE + self.type, "title": self.title, "status": self.status,
+                "detail": self.detail}
+        body.update(self.extra)
+        return body
+
+
+def not_found(what: str, detail: str) -> ProblemError:
+    return ProblemError(404, "not-found", f"{what} not found", detail)
+
+
+def _from_geometry(exc: GeometryError) -> ProblemError:
+    extra = {}
+    if exc.pointer is not None:
+        extra["pointer"] = exc.pointer
+    if exc.location is not None:
+        extra["location"] = list(exc.location)
+    return ProblemError(422, "invalid-geometry", "Invalid geometry", str(exc), **extra)
+
+
+def _from_crs(exc: CRSError) -> ProblemError:
+    return ProblemError(400, "unsupported-crs", "Unsupported coordinate reference system", str(exc))
+
+
+def _from_database(exc: OperationalError) -> ProblemError:
+    log.error("database unavailable: %s", exc)
+    return ProblemError(503, "database-unavailable", "Database unavailable",
+                        "The map database cannot be reached right now; try again in a moment.")
+
+
+# Exception class → converter to a ProblemError; the one table every blueprint shares.
+CONVERTERS = {
+    GeometryError: _from_geometry,
+    CRSError: _from_crs,
+    OperationalError: _from_database,
+}
+
+
+def render(problem: ProblemError) -> Response:
+    response = Response(json.dumps(problem.to_dict(), ensure_ascii=False), status=problem.status,
+                        mimetype=PROBLEM_JSON)
+    if problem.status == 405 and "allow" in problem.extra:
+        response.headers["Allow"] = ", ".join(problem.extra["allow"])
+    return response
+
+
+def _wants_html() -> bool:
+    """Pages get HTML error pages; the API, OGC and tile routes always get problem+json."""
+    path = request.path
+    if path.startswith(("/api", "/ogc", "/tiles")):
+        return False
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", PROBLEM_JSON])
+    return best == "text/html"
+
+
+def register(app: Flask) -> None:
+    """Install the handlers: ProblemError, the converter table, HTTP errors, and a last-resort 500."""
+
+    @app.errorhandler(ProblemError)
+    def _problem(exc: ProblemError):
+        return render(exc)
+
+    for exc_type, convert in CONVERTERS.items():
+        app.register_error_handler(exc_type, lambda exc, convert=convert: render(convert(exc)))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if _wants_html():
+            return exc
+        extra = {}
+        if exc.code == 405 and exc.valid_methods:
+            extra["allow"] = sorted(exc.valid_methods)
+        slug = (exc.name or "error").lower().replace(" ", "-")
+        return render(ProblemError(exc.code or 500, slug, exc.name, exc.description or exc.name, **extra))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return render(ProblemError(500, "internal-error", "Internal error",
+                                   "Something went wrong on our side; the error has been logged."))

@@ -1,0 +1,153 @@
+"""Import district areas from a file: all or nothing, upserted by code, reprojected to EPSG:3006."""
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo import vector_io
+from geo.crs import SWEREF99TM, SWEREF99TM_BOUNDS, WGS84, transform_geom
+from webapp.errors import ProblemError
+
+# Field names tried, in order, when the caller does not name them (case-insensitive).
+NAME_FIELDS = ("name", "namn", "sdn_namn", "sdn_omarde", "stadsdelsomrade", "district")
+CODE_FIELDS = ("code", "kod", "adm_id", "id")
+COMMITTEE_FIELDS = ("committee", "namnd", "stadsdelsnamnd")
+
+
+@dataclass(frozen=True)
+class DistrictImport:
+    """What an import did."""
+
+    features: int
+    inserted: int
+    updated: int
+    removed: int
+    repaired: int
+    source_crs: str
+    bounds_lonlat: tuple[float, float, float, float]
+    seconds: float
+
+
+def refused(detail: str) -> ProblemError:
+    return ProblemError(422, "import-refused", "Import refused", detail)
+
+
+def _pick(fields: tuple[str, ...], wanted: str | None, candidates: tuple[str, ...], what: str) -> str | None:
+    by_lower = {f.lower(): f for f in fields}
+    if wanted is not None:
+        if wanted in fields:
+            return wanted
+        if wanted.lower() in by_lower:
+            return by_lower[wanted.lower()]
+        raise refused(f"The file has no field {wanted!r} for the {what}; its fields are {', '.join(fields)}.")
+    return next((by_lower[c] for c in candidates if c in by_lower), None)
+
+
+def slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:32]
+
+
+def _polygonal(number: int, label: str, geom, repair: bool) -> tuple[MultiPolygon, bool]:
+    """The feature's geometry as a valid MultiPolygon; refuse what cannot be used."""
+    if geom is None or geom.is_empty:
+        raise refused(f"Feature {number} ({label}) has no geometry.")
+    if not isinstance(geom, Polygon | MultiPolygon):
+        raise refused(f"Feature {number} ({label}) is a {geom.geom_type}; district areas must be polygons.")
+    repaired = False
+    if not geom.is_valid:
+        reason = shapely.is_valid_reason(geom)
+        if not repair:
+            raise refused(f"Feature {number} ({label}) has an invalid geometry: {_lonlat_reason(reason)}. "
+                          "Fix it in the source, or import with --repair to apply ST_MakeValid-style repair.")
+        fixed = shapely.make_valid(geom)
+        parts = [g for g in getattr(fixed, "geoms", [fixed]) if isinstance(g, Polygon | MultiPolygon)]
+        fixed = shapely.union_all(parts) if parts else None
+        if fixed is None or fixed.is_empty:
+            raise refused(f"Feature {number} ({label}) has an invalid geometry that cannot be repaired "
+                          f"unambiguously: {_lonlat_reason(reason)}.")
+        geom, repaired = fixed, True
+    minx, miny, maxx, maxy = geom.bounds
+    bx0, by0, bx1, by1 = SWEREF99TM_BOUNDS
+    if minx < bx0 or miny < by0 or maxx > bx1 or maxy > by1:
+        raise refused(f"Feature {number} ({label}) lies outside the area SWEREF 99 TM covers; is the file's "
+                      "declared coordinate system right?")
+    return (geom if isinstance(geom, MultiPolygon) else MultiPolygon([geom])), repaired
+
+
+def _lonlat_reason(reason: str) -> str:
+    """Rewrite GEOS's '... [x y]' location (EPSG:3006) as lon/lat a person can look up."""
+    match = re.search(r"\[(-?[\d.e+]+) (-?[\d.e+]+)\]", reason)
+    if not match:
+        return reason
+    point = transform_geom(shapely.Point(float(match[1]), float(match[2])), SWEREF99TM, WGS84)
+    return f"{reason[:match.start()].strip()} near lon {point.x:.5f}, lat {point.y:.5f}"
+
+
+def upsert(session: Session, rows: list[dict]) -> int:
+    """Insert or update districts by code (rows: code, name, committee, source, wkb in 3006); returns the
+    number inserted."""
+    existing = set(session.execute(text("SELECT code FROM district")).scalars())
+    session.execute(text(
+        "INSERT INTO district (code, name, committee, source, geom) "
+        "VALUES (:code, :name, :committee, :source, ST_GeomFromWKB(:wkb, 3006)) "
+        "ON CONFLICT (code) DO UPDATE SET name = excluded.name, committee = excluded.committee, "
+        "source = excluded.source, geom = excluded.geom, updated_at = now()"), rows)
+    return len({r["code"] for r in rows} - existing)
+
+
+def import_districts(session: Session, path: Path, *, layer: str | None = None, name_field: str | None = None,
+                     code_field: str | None = None, committee_field: str | None = None,
+                     encoding: str | None = None, source: str | None = None, replace: bool = False,
+                     repair: bool = False) -> DistrictImport:
+    """Upsert the districts of a file by code within the caller's transaction; refuse the whole file on
+    the first problem. With `replace`, districts missing from the file are removed."""
+    started = time.perf_counter()
+    try:
+        data = vector_io.read(path, layer=layer, encoding=encoding)
+    except vector_io.VectorFileError as exc:
+        raise refused(str(exc)) from None
+    if len(data) == 0:
+        raise refused(f"{path.name} has no features.")
+    name_key = _pick(data.fields, name_field, NAME_FIELDS, "name")
+    if name_key is None:
+        raise refused(f"No name field found among {', '.join(data.fields) or 'no fields'}; "
+                      "name it with --name-field.")
+    code_key = _pick(data.fields, code_field, CODE_FIELDS, "code")
+    committee_key = _pick(data.fields, committee_field, COMMITTEE_FIELDS, "committee")
+    source = source or f"Imported from {path.name} ({data.source_crs})"
+
+    rows, seen, repaired = [], {}, 0
+    for number, props, geom in data.rows():
+        name = str(props.get(name_key) or "").strip()
+        if not name:
+            raise refused(f"Feature {number} has an empty name in field {name_key!r}.")
+        code = str(props[code_key]).strip() if code_key and props.get(code_key) is not None else slug(name)
+        if code in seen:
+            raise refused(f"Features {seen[code]} and {number} share the code {code!r}; codes must be unique.")
+        seen[code] = number
+        multi, was_repaired = _polygonal(number, name, geom, repair)
+        repaired += was_repaired
+        committee = str(props.get(committee_key) or "").strip() if committee_key else ""
+        rows.append({"code": code, "name": name, "committee": committee or f"{name} stadsdelsnämnd",
+                     "source": source, "wkb": multi.wkb})
+
+    inserted = upsert(session, rows)
+    removed = 0
+    if replace:
+        removed = session.execute(text("DELETE FROM district WHERE NOT (code = ANY(:codes))"),
+                                  {"codes": list(seen)}).rowcount
+    union = shapely.union_all([shapely.from_wkb(r["wkb"]) for r in rows])
+    west, south, east, north = transform_geom(shapely.box(*union.bounds), SWEREF99TM, WGS84).bounds
+    return DistrictImport(features=len(rows), inserted=inserted, updated=len(rows) - inserted, removed=removed,
+                          repaired=repaired, source_crs=data.source_crs,
+                          bounds_lonlat=(round(west, 5), round(south, 5), round(east, 5), round(north, 5)),
+                          seconds=round(time.perf_counter() - started, 2))
