@@ -1,6 +1,7 @@
 """Read vector files (GeoJSON, GeoPackage, zipped Shapefile) into shapely geometries in EPSG:3006."""
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,13 @@ def read(path: str | Path, layer: str | None = None, encoding: str | None = None
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise VectorFileError(f"{path.name}: unsupported file type; use GeoJSON, GeoPackage or a zipped "
                               "Shapefile (.zip with .shp, .shx, .dbf and .prj).")
+    with warnings.catch_warnings():
+        # Z and M values are dropped below (force_2d); GDAL's note about M types is noise here.
+        warnings.filterwarnings("ignore", message="Measured \\(M\\) geometry types")
+        return _read(path, layer, encoding)
+
+
+def _read(path: Path, layer: str | None, encoding: str | None) -> VectorFile:
     try:
         layers = list_layers(path)
     except pyogrio.errors.DataSourceError as exc:

@@ -19,6 +19,7 @@ import hashlib
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -151,10 +152,18 @@ def start() -> None:
     initdb()
     data, run, log = paths()
     if not is_running():
+        if port_in_use(PORT):
+            fail(f"port {PORT} is in use by another server (another checkout's cluster?); stop it or set "
+                 "RISKKARTA_PGPORT to a free port")
         run.mkdir(parents=True, exist_ok=True)
         sh([str(bindir() / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "start"], quiet=True)
         print(f"localdb: PostgreSQL running on 127.0.0.1:{PORT} (data {data})")
     ensure_database(DB_NAME)
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def ensure_database(name: str) -> None:

@@ -123,8 +123,9 @@ def import_districts(file: Path, **options) -> None:
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the app with gunicorn."""
     click.echo(f"Riskkarta: http://{host}:{port}/", err=True)
+    # Threads per worker: tile and API requests mostly wait on PostGIS or disk, not on the GIL.
     args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--access-logfile", "-", "webapp:create_app()"]
+            "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-", "webapp:create_app()"]
     os.execv(sys.executable, args)
 
 

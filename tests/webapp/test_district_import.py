@@ -67,15 +67,17 @@ def test_geopackage_in_sweref_with_named_fields(db_session, tmp_path):
 
 
 def test_zipped_shapefile_with_prj_imports(db_session, tmp_path):
-    write_ogr(tmp_path / "omr.shp", [({"name": "Väst"}, transform_geom(WEST, SWEREF99TM, 3011))],
+    write_ogr(tmp_path / "omr.shp", [({"name": "Väst", "ADM_ID": 7.0}, transform_geom(WEST, SWEREF99TM, 3011))],
               driver="ESRI Shapefile", crs="EPSG:3011")
     archive = tmp_path / "omr.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         for part in tmp_path.glob("omr.*"):
             if part.suffix != ".zip":
                 zf.write(part, part.name)
-    result = import_districts(db_session, archive)
+    result = import_districts(db_session, archive, code_field="adm_id")
     assert result.source_crs == "EPSG:3011" and result.inserted == 1
+    # DBF stores the integer id as 7.0; the code reads "7", and the area survives the reprojection.
+    assert db_session.execute(shapely_area_sql("7")).scalar() == pytest.approx(4_000_000, rel=1e-4)
 
 
 def write_shapefile_without_prj(tmp_path):

@@ -51,6 +51,13 @@ def _pick(fields: tuple[str, ...], wanted: str | None, candidates: tuple[str, ..
     return next((by_lower[c] for c in candidates if c in by_lower), None)
 
 
+def code_text(value) -> str:
+    """A code as text; DBF files store integer ids as floats (1.0), which must read as "1"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 def slug(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:32]
@@ -130,7 +137,7 @@ def import_districts(session: Session, path: Path, *, layer: str | None = None, 
         name = str(props.get(name_key) or "").strip()
         if not name:
             raise refused(f"Feature {number} has an empty name in field {name_key!r}.")
-        code = str(props[code_key]).strip() if code_key and props.get(code_key) is not None else slug(name)
+        code = code_text(props[code_key]) if code_key and props.get(code_key) is not None else slug(name)
         if code in seen:
             raise refused(f"Features {seen[code]} and {number} share the code {code!r}; codes must be unique.")
         seen[code] = number
