@@ -35,7 +35,8 @@ def write_geojson(path, features, crs=WGS84):
 
 def write_ogr(path, features, *, driver, crs="EPSG:3006", layer=None):
     names = list(features[0][0])
-    field_data = [np.array([props[n] for props, _ in features], dtype=object) for n in names]
+    columns = [[props[n] for props, _ in features] for n in names]
+    field_data = [np.array(c, dtype=float if isinstance(c[0], float) else object) for c in columns]
     geometry = np.array([shapely.to_wkb(shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g)
                          for _, g in features], dtype=object)
     pyogrio.raw.write(path, geometry, field_data, names, driver=driver, crs=crs, layer=layer,
