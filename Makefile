@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test setup system system-test venv assets db migrate demo stop clean-db lint bench
 
 run: setup
-	@$(BIN)/riskkarta serve
+	@RISKKARTA_ANONYMOUS_ROLE=$${RISKKARTA_ANONYMOUS_ROLE:-viewer} $(BIN)/riskkarta serve
 
 setup: system venv assets db
 

@@ -2,6 +2,7 @@
 at the end (SQLAlchemy's "joining a session into an external transaction" recipe)."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -52,24 +53,46 @@ def throwaway_database():
     return ThrowawayDatabase
 
 
+# The demo city at test size: coarse rasters and fewer incidents, same code paths as `make run`.
+TEST_DEMO = {"flood_resolution_m": 25.0, "heat_resolution_m": 50.0, "incidents": 20_000}
+
+
 @pytest.fixture(scope="session")
-def database_url(throwaway_database):
-    """The session's database: migrated to head and holding the demo districts (committed)."""
+def data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def database_url(throwaway_database, data_dir):
+    """The session's database: migrated to head and holding the demo city (committed)."""
+    from webapp.services import demo
+
     with throwaway_database(f"riskkarta_test_{os.getpid()}") as database:
         db.upgrade(database.url)
         engine = db.make_engine(database.url)
         with Session(engine) as session, session.begin():
-            from webapp.services import demo
-
             demo.load(session)
+            demo.load_layers(session, data_dir, sizes=demo.DemoSizes(**TEST_DEMO))
         engine.dispose()
         yield database.url
 
 
 @pytest.fixture(scope="session")
-def settings(database_url, tmp_path_factory) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path_factory.mktemp("data"),
-                    secret_key="test-secret", basemap_url="", testing=True)
+def settings(database_url, data_dir) -> Settings:
+    return Settings(database_url=database_url, data_dir=data_dir, secret_key="test-secret", basemap_url="",
+                    testing=True)
+
+
+@pytest.fixture()
+def as_role(app):
+    """Run the test's requests with another anonymous role: `as_role("city")`."""
+    original = app.extensions["riskkarta.settings"]
+
+    def switch(role: str) -> None:
+        app.extensions["riskkarta.settings"] = dataclasses.replace(original, anonymous_role=role)
+
+    yield switch
+    app.extensions["riskkarta.settings"] = original
 
 
 @pytest.fixture(scope="session")
@@ -107,8 +130,9 @@ def client(app, db_session):
 
 @pytest.fixture(scope="session")
 def live_server(settings):
-    """The app on a real loopback port, for the browser; it sees committed data only."""
-    application = create_app(settings)
+    """The app on a real loopback port, for the browser and GDAL; it sees committed data only. Requests have the
+    `viewer` role (crisis management), as `make run` gives them."""
+    application = create_app(dataclasses.replace(settings, anonymous_role="viewer"))
     server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -30,10 +30,14 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     errors.register(app)
 
     from webapp.api import bp as api_bp
+    from webapp.ogc import bp as ogc_bp
     from webapp.pages import bp as pages_bp
+    from webapp.tiles import bp as tiles_bp
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(ogc_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(tiles_bp)
     return app
 
 

@@ -74,18 +74,27 @@ def demo() -> None:
 
 
 @demo.command("load")
-@click.option("--if-empty", is_flag=True, help="Only when the database has no districts yet.")
+@click.option("--if-empty", is_flag=True, help="Only what is missing: districts if none, layers without data.")
+@click.option("--flood-resolution", default=2.0, show_default=True, help="Cell size of the flood raster (m).")
+@click.option("--heat-resolution", default=10.0, show_default=True, help="Cell size of the heat raster (m).")
+@click.option("--incidents", default=100_000, show_default=True, help="Number of demo incidents.")
 @_fail_on_problem
-def demo_load(if_empty: bool) -> None:
-    """Load the demo districts of Stockholm (marked as demo data)."""
+def demo_load(if_empty: bool, flood_resolution: float, heat_resolution: float, incidents: int) -> None:
+    """Load the demo city: Stockholm's districts and every hazard layer, all marked as demo data."""
     from webapp.services import demo as demo_service
 
+    settings = Settings.from_env()
     with transaction() as session:
         result = demo_service.load(session, if_empty=if_empty)
+        sizes = demo_service.DemoSizes(flood_resolution_m=flood_resolution, heat_resolution_m=heat_resolution,
+                                       incidents=incidents)
+        loaded = demo_service.load_layers(session, settings.data_dir, sizes=sizes, only_missing=if_empty,
+                                          say=click.echo)
     if result.skipped:
         click.echo("demo: the database already has districts; left as they are")
     else:
         click.echo(f"demo: loaded {result.districts} districts")
+    click.echo(f"demo: loaded layers {', '.join(loaded)}" if loaded else "demo: every layer already has data")
 
 
 @main.group(name="import")
@@ -114,6 +123,57 @@ def import_districts(file: Path, **options) -> None:
     click.echo(f"districts: {result.features} read from {file.name} ({result.source_crs}); "
                f"{result.inserted} new, {result.updated} updated, {result.removed} removed, "
                f"{result.repaired} repaired; lon {west}–{east}, lat {south}–{north}; {result.seconds} s")
+
+
+@import_.command("layer")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--layer", "source_layer", help="Layer to read from a GeoPackage with several layers.")
+@click.option("--class-field", help="Attribute holding the class (default: the layer's usual names).")
+@click.option("--default-class", help="Class for features without one (vector layers).")
+@click.option("--encoding", help="Attribute encoding when the file does not declare it.")
+@click.option("--crs", help="CRS of x/y columns in an incident CSV (default EPSG:3006).")
+@click.option("--source", help="Source text shown with the layer.")
+@click.option("--licence", default="", help="Licence of the data.")
+@click.option("--repair", is_flag=True, help="Repair invalid geometries instead of refusing the file.")
+@_fail_on_problem
+def import_layer(slug: str, file: Path, source_layer: str | None, class_field: str | None,
+                 default_class: str | None, encoding: str | None, crs: str | None, source: str | None, licence: str,
+                 repair: bool) -> None:
+    """Replace a hazard layer's data with FILE: GeoJSON, GeoPackage or zipped Shapefile for vector layers,
+    GeoTIFF for rasters, CSV for crime incidents. All or nothing; the layer version goes up."""
+    from webapp.services import incidents, layer_import
+    from webapp.services import layers as catalog
+
+    definition = catalog.definition_or_404(slug)
+    settings = Settings.from_env()
+    with transaction() as session:
+        if slug == "crime":
+            result = incidents.import_csv(session, file, source=source, crs=crs)
+        elif definition.kind == "raster":
+            result = layer_import.import_raster(session, slug, file, settings.data_dir, source=source,
+                                                licence=licence)
+        else:
+            with click.progressbar(length=_feature_count(file, source_layer), label=f"{slug}: checking features",
+                                   file=sys.stderr) as bar:
+                result = layer_import.import_vector(session, slug, file, layer=source_layer, class_field=class_field,
+                                                    default_class=default_class, encoding=encoding, source=source,
+                                                    licence=licence, repair=repair, progress=bar.update)
+    bounds = "no bounds" if result.bounds_lonlat is None else "lon {0}–{2}, lat {1}–{3}".format(*result.bounds_lonlat)
+    click.echo(f"{slug}: version {result.version}; {result.features} features, {result.repaired} repaired; "
+               f"{bounds}; {result.seconds} s")
+    for note in result.notes:
+        click.echo(f"{slug}: {note}")
+
+
+def _feature_count(file: Path, layer: str | None) -> int:
+    """Features in a vector file, for the progress bar (0 when it cannot be told cheaply)."""
+    import pyogrio
+
+    try:
+        return int(pyogrio.read_info(file, layer=layer)["features"])
+    except Exception:  # the import itself reports unreadable files properly
+        return 0
 
 
 @main.command()

@@ -55,6 +55,8 @@ class Settings:
     max_vertices: int = 10_000
     max_geometry_bytes: int = 2_000_000
     max_upload_bytes: int = 200_000_000
+    # The role of a request that is not signed in: public | viewer | committee | city | admin.
+    anonymous_role: str = "public"
     testing: bool = False
 
     @classmethod
@@ -70,6 +72,7 @@ class Settings:
             max_vertices=_int("RISKKARTA_MAX_VERTICES", 10_000),
             max_geometry_bytes=_int("RISKKARTA_MAX_GEOMETRY_BYTES", 2_000_000),
             max_upload_bytes=_int("RISKKARTA_MAX_UPLOAD_BYTES", 200_000_000),
+            anonymous_role=env.get("RISKKARTA_ANONYMOUS_ROLE", "public"),
         )
 
     def with_(self, **changes) -> Settings:

@@ -4,7 +4,22 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import DateTime, Index, Integer, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SRID = 3006
@@ -28,3 +43,84 @@ class District(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False), nullable=False)
+
+
+class Layer(Base):
+    """A catalog entry: one hazard layer, its provenance, confidentiality and version (bumped on import)."""
+
+    __tablename__ = "layer"
+    __table_args__ = (
+        CheckConstraint("kind IN ('vector', 'raster')", name="ck_layer_kind"),
+        CheckConstraint("confidentiality IN ('open', 'internal', 'restricted')", name="ck_layer_confidentiality"),
+        CheckConstraint("hazard IN ('flood', 'heat', 'hazardous_goods', 'drinking_water', 'crime', 'other')",
+                        name="ck_layer_hazard"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    hazard: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    title_sv: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    licence: Mapped[str] = mapped_column(Text)
+    confidentiality: Mapped[str] = mapped_column(String(16), server_default="open")
+    version: Mapped[int] = mapped_column(Integer, server_default="0")
+    is_demo: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    feature_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    metadata_: Mapped[dict] = mapped_column("metadata", JSONB, server_default=text("'{}'::jsonb"))
+    bounds = mapped_column(Geometry("POLYGON", srid=SRID, spatial_index=False), nullable=True)
+
+
+class LayerFeature(Base):
+    """A vector feature of a layer: its class, its properties and its geometry."""
+
+    __tablename__ = "layer_feature"
+    __table_args__ = (
+        Index("ix_layer_feature_geom", "geom", postgresql_using="gist"),
+        Index("ix_layer_feature_layer_class", "layer_id", "class"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    layer_id: Mapped[int] = mapped_column(ForeignKey("layer.id", ondelete="CASCADE"))
+    cls: Mapped[str] = mapped_column("class", String(64))
+    properties: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    geom = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=False), nullable=False)
+
+
+class RasterAsset(Base):
+    """The COG behind a raster layer, and how to read its values."""
+
+    __tablename__ = "raster_asset"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    layer_id: Mapped[int] = mapped_column(ForeignKey("layer.id", ondelete="CASCADE"), unique=True)
+    path: Mapped[str] = mapped_column(Text)
+    band: Mapped[int] = mapped_column(Integer, server_default="1")
+    units: Mapped[str] = mapped_column(Text)
+    scale: Mapped[float] = mapped_column(Float, server_default="1")
+    offset: Mapped[float] = mapped_column(Float, server_default="0")
+    nodata: Mapped[float | None] = mapped_column(Float, nullable=True)
+    resolution_m: Mapped[float] = mapped_column(Float)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    bounds = mapped_column(Geometry("POLYGON", srid=SRID, spatial_index=False), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Incident(Base):
+    """A reported incident (sensitive: only some roles see points; everyone else sees aggregated cells)."""
+
+    __tablename__ = "incident"
+    __table_args__ = (
+        Index("ix_incident_geom", "geom", postgresql_using="gist"),
+        Index("ix_incident_occurred_at", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    category: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id", ondelete="SET NULL"), nullable=True)
+    geom = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False), nullable=False)

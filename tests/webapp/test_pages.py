@@ -39,39 +39,78 @@ def test_empty_database_says_no_data_yet(client, db_session):
     assert "Inga stadsdelsområden ännu" in html
 
 
-@pytest.mark.browser
-def test_chromium_draws_13_districts_offline(live_server, artifacts):
-    """Headless Debian Chromium, network limited to loopback: 13 district shapes drawn by Leaflet."""
+@pytest.fixture()
+def browser_page():
+    """A page in headless Debian Chromium whose network is limited to loopback; yields (page, log)."""
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is needed (make test installs it)"
     from playwright.sync_api import sync_playwright
 
-    outside = []
+    log = {"outside": [], "errors": [], "failed": []}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
 
         def loopback_only(route):
-            host = urlparse(route.request.url).hostname
-            if host in ("127.0.0.1", "localhost"):
+            if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
                 return route.continue_()
-            outside.append(route.request.url)
+            log["outside"].append(route.request.url)
             return route.abort()
 
         page.route("**/*", loopback_only)
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(live_server + "/", wait_until="networkidle")
-        page.wait_for_selector(".leaflet-overlay-pane path")
-        shapes = page.locator(".leaflet-overlay-pane path")
-        assert shapes.count() == 13
-        shapes.nth(7).hover()
-        tooltip = page.locator(".leaflet-tooltip")
-        tooltip.wait_for()
-        assert "stadsdelsnämnd" in tooltip.inner_text()
-        page.screenshot(path=str(artifacts / "districts.png"))
+        page.on("pageerror", lambda exc: log["errors"].append(str(exc)))
+        page.on("response", lambda r: r.status >= 400 and log["failed"].append(f"{r.status} {r.url}"))
+        yield page, log
         browser.close()
-    assert errors == []
-    assert outside == []
+
+
+@pytest.mark.browser
+def test_chromium_draws_13_districts_offline(live_server, artifacts, browser_page):
+    """13 district shapes drawn by Leaflet, names on hover, nothing fetched from outside loopback."""
+    page, log = browser_page
+    page.goto(live_server + "/", wait_until="networkidle")
+    shapes = page.locator(".leaflet-overlay-pane > svg path.leaflet-interactive")
+    shapes.first.wait_for()
+    assert shapes.count() == 13
+    shapes.nth(7).hover(force=True)
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for()
+    assert "stadsdelsnämnd" in tooltip.inner_text()
+    page.screenshot(path=str(artifacts / "districts.png"))
+    assert log == {"outside": [], "errors": [], "failed": []}
+
+
+@pytest.mark.browser
+def test_chromium_viewer_shows_all_five_hazards(live_server, artifacts, browser_page):
+    """The viewer (viewer role): five layers in the panel with legend and source, raster tiles and vector tiles
+    drawn, a click answers with the flood depth, and the page switches to English."""
+    page, log = browser_page
+    page.goto(live_server + "/", wait_until="networkidle")
+    panel = page.locator(".layer-list > li.layer")
+    assert panel.count() == 5
+    assert page.locator(".layer-list .badge.demo").count() == 5
+    assert "Källa" in page.locator(".layer[data-slug=flood]").inner_text()
+    # Raster tiles of the flood layer and vector tiles of the hazardous-goods routes are on the map.
+    page.wait_for_selector("img.leaflet-tile-loaded[src*='/tiles/flood/']")
+    page.wait_for_selector(".leaflet-tile svg path, .leaflet-tile-container svg path")
+    # Show every layer through the layer control, then look at the whole city.
+    page.locator(".leaflet-control-layers").hover()
+    for box in page.locator(".leaflet-control-layers-overlays input[type=checkbox]").all():
+        if not box.is_checked():
+            box.check()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("img.leaflet-tile-loaded[src*='/tiles/heat/']").count() > 0
+    page.screenshot(path=str(artifacts / "viewer.png"))
+    # Opacity slider of the flood raster changes its Leaflet layer.
+    slider = page.locator(".layer[data-slug=flood] input[type=range]")
+    slider.fill("0.3")
+    assert page.evaluate(f"window[{slider.get_attribute('data-opacity-for')!r}].options.opacity") == 0.3
+    # A click on the map answers with the values of the raster layers shown there.
+    page.mouse.click(500, 450)
+    page.wait_for_function("document.querySelectorAll('.info-popup .raster-value').length >= 2")
+    assert "°C" in page.locator(".info-popup").inner_text()
+    page.goto(live_server + "/?lang=en", wait_until="networkidle")
+    assert "Cloudburst flooding" in page.locator(".layer-list").inner_text()
+    assert log == {"outside": [], "errors": [], "failed": []}

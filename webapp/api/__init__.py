@@ -1,14 +1,16 @@
 """JSON API under /api: thin views over services; every error is problem+json."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from geo.crs import WGS84, crs_uri, parse_crs
 from geo.geojson import GeometryLimits, parse_geometry
 from webapp import __version__
+from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
-from webapp.services import districts, health
+from webapp.services import districts, health, raster_values
+from webapp.services import layers as layers_service
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 GEOJSON = "application/geo+json"
@@ -56,3 +58,81 @@ def districts_touching():
     geom = parse_geometry(request.get_data(), limits=limits, crs=parse_crs(request.args.get("crs"), WGS84))
     found = districts.touching(get_session(), geom)
     return jsonify(districts=[{"code": d.code, "name": d.name, "committee": d.committee} for d in found])
+
+
+def _lang() -> str:
+    return "en" if request.args.get("lang") == "en" else "sv"
+
+
+def layer_json(info: layers_service.LayerInfo, lang: str) -> dict:
+    """A catalog entry as JSON: what a client needs to show, cite and fetch the layer."""
+    d = info.definition
+    fmt = "mvt" if d.kind == "vector" else "png"
+    body = {
+        "slug": info.slug, "title": {"sv": d.title_sv, "en": d.title_en}, "description": d.description(lang),
+        "hazard": d.hazard, "kind": d.kind, "geometry": d.geometry, "confidentiality": info.confidentiality,
+        "source": info.source, "licence": info.licence, "demo": info.is_demo, "version": info.version,
+        "has_data": info.has_data, "updated": info.updated_at.isoformat(), "feature_count": info.feature_count,
+        "bounds": list(info.bounds_lonlat) if info.bounds_lonlat else None, "metadata": info.metadata,
+        "legend": d.legend(lang),
+        "links": {
+            "self": url_for("api.get_layer", slug=info.slug),
+            "legend": url_for("api.get_legend", slug=info.slug),
+            "tilejson": url_for("tiles.tilejson", slug=info.slug),
+            "tiles": url_for("tiles.tile", slug=info.slug, version=info.version, z=0, x=0, y=0, fmt=fmt)
+            .replace("/0/0/0.", "/{z}/{x}/{y}."),
+        },
+    }
+    if info.raster:
+        body["raster"] = {"units": info.raster.units, "resolution_m": info.raster.resolution_m}
+        body["links"]["value"] = url_for("api.get_value", slug=info.slug)
+    return body
+
+
+@bp.get("/layers")
+def list_layers():
+    """The layer catalog: every layer the caller may see, with its source, licence, version and legend."""
+    lang = _lang()
+    found = layers_service.visible_layers(get_session(), current_role())
+    return jsonify(layers=[layer_json(info, lang) for info in found])
+
+
+@bp.get("/layers/<slug>")
+def get_layer(slug: str):
+    return jsonify(layer_json(layers_service.get_layer(get_session(), slug, current_role()), _lang()))
+
+
+@bp.get("/layers/<slug>/legend")
+def get_legend(slug: str):
+    info = layers_service.get_layer(get_session(), slug, current_role())
+    units = info.definition.raster.units if info.definition.raster else None
+    return jsonify(slug=slug, title=info.definition.title(_lang()), units=units,
+                   classes=info.definition.legend(_lang()), source=info.source, version=info.version)
+
+
+def _coordinate(name: str, low: float, high: float) -> float:
+    raw = request.args.get(name)
+    if raw is None:
+        raise ProblemError(400, "missing-parameter", "Missing parameter", f"Give {name} in WGS 84 degrees.")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ProblemError(400, "bad-parameter", "Bad parameter", f"{name}={raw!r} is not a number.") from None
+    if not (low <= value <= high) or value != value:
+        raise ProblemError(400, "bad-parameter", "Bad parameter", f"{name}={raw} is outside {low}…{high}.")
+    return value
+
+
+@bp.get("/layers/<slug>/value")
+def get_value(slug: str):
+    """The value of a raster layer at a point (lon/lat), with its class; null where the raster has no data."""
+    info = layers_service.get_layer(get_session(), slug, current_role())
+    if info.kind != "raster":
+        raise ProblemError(400, "not-a-raster", "Not a raster layer",
+                           f"{slug} is a vector layer; query its features at /ogc/collections/{slug}/items.")
+    lon, lat = _coordinate("lon", -180, 180), _coordinate("lat", -90, 90)
+    result = raster_values.value_at(info, lon, lat)
+    cls = result.cls
+    return jsonify(slug=slug, lon=lon, lat=lat, value=result.value, units=result.units,
+                   cls={"key": cls.key, "label": cls.label(_lang()), "color": cls.color} if cls else None,
+                   version=info.version, source=info.source)

@@ -3,20 +3,33 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from webapp.auth import current_role
 from webapp.db import get_session
-from webapp.pages.maps import district_map
+from webapp.i18n import current_language, texts
+from webapp.pages.viewer import value_links, viewer_map
 from webapp.services import districts
+from webapp.services import layers as catalog
 
 bp = Blueprint("pages", __name__)
 
 
+@bp.app_context_processor
+def _language():
+    lang = current_language()
+    return {"lang": lang, "T": texts(lang)}
+
+
 @bp.get("/")
 def index():
-    """The city's districts on a map."""
+    """The layer viewer: the districts and every layer the role may see."""
     session = get_session()
     settings = current_app.extensions["riskkarta.settings"]
-    collection = districts.map_geojson(session)
+    lang = current_language()
     bounds = districts.bounds_lonlat(session)
-    parts = district_map(collection, bounds, settings) if bounds else None
-    demo = "demo data" in collection.lower() if bounds else False
-    return render_template("index.html", map=parts, demo=demo, districts=districts.refs(session))
+    if bounds is None:
+        return render_template("index.html", map=None)
+    collection = districts.map_geojson(session)
+    infos = catalog.visible_layers(session, current_role())
+    parts, panel = viewer_map(collection, bounds, infos, settings, lang, texts(lang))
+    return render_template("index.html", map=parts, panel=panel, rasters=value_links(panel),
+                           districts=districts.refs(session), districts_demo="demo data" in collection.lower())

@@ -1,15 +1,16 @@
-"""Folium maps whose Leaflet comes from the app's own /static/vendor, never from a CDN."""
+"""Folium maps whose Leaflet and plugins come from the app's own /static/vendor, never from a CDN."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import folium
 from flask import url_for
+from jinja2 import Template
 
 from webapp.config import Settings
 
-DISTRICT_STYLE = {"color": "#1f4e79", "weight": 2, "fillColor": "#6fa8dc", "fillOpacity": 0.15}
-DISTRICT_HIGHLIGHT = {"weight": 4, "fillOpacity": 0.35}
+DISTRICT_STYLE = {"color": "#1f4e79", "weight": 2, "fillColor": "#6fa8dc", "fillOpacity": 0.08}
+DISTRICT_HIGHLIGHT = {"weight": 4, "fillOpacity": 0.25}
 
 
 @dataclass(frozen=True)
@@ -19,42 +20,61 @@ class MapParts:
     header: str
     html: str
     script: str
+    name: str
+
+
+def _static(path: str) -> str:
+    return url_for("static", filename=path)
 
 
 def local_assets(m: folium.Map) -> None:
     """Replace folium's CDN defaults with the Leaflet the app serves (installed from npm at set-up)."""
-    m.default_js = [("leaflet", url_for("static", filename="vendor/leaflet/leaflet.js"))]
-    m.default_css = [("leaflet_css", url_for("static", filename="vendor/leaflet/leaflet.css"))]
+    m.default_js = [("leaflet", _static("vendor/leaflet/leaflet.js"))]
+    m.default_css = [("leaflet_css", _static("vendor/leaflet/leaflet.css"))]
 
 
-def base_map(settings: Settings, bounds: tuple[float, float, float, float]) -> folium.Map:
+def base_map(settings: Settings, bounds: tuple[float, float, float, float], base_name: str) -> folium.Map:
     west, south, east, north = bounds
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=11, tiles=None,
-                   control_scale=True, prefer_canvas=False)
+                   control_scale=True, max_zoom=20)
     local_assets(m)
     if settings.basemap_url:
-        folium.TileLayer(settings.basemap_url, attr=settings.basemap_attribution, name="Bakgrundskarta",
-                         max_zoom=19).add_to(m)
+        folium.TileLayer(settings.basemap_url, attr=settings.basemap_attribution, name=base_name,
+                         max_zoom=20, max_native_zoom=19).add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     return m
 
 
-def district_map(collection_geojson: str, bounds, settings: Settings) -> MapParts:
-    """The districts with their names on hover, fitted to the city."""
-    m = base_map(settings, bounds)
-    folium.GeoJson(
+def add_districts(m: folium.Map, collection_geojson: str, name: str, aliases: list[str]) -> folium.GeoJson:
+    layer = folium.GeoJson(
         collection_geojson,
-        name="Stadsdelsområden",
+        name=name,
         style_function=lambda _feature: DISTRICT_STYLE,
         highlight_function=lambda _feature: DISTRICT_HIGHLIGHT,
-        tooltip=folium.GeoJsonTooltip(fields=["name", "committee"], aliases=["Stadsdelsområde", "Nämnd"],
-                                      sticky=True),
-    ).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    return render(m)
+        tooltip=folium.GeoJsonTooltip(fields=["name", "committee"], aliases=aliases, sticky=True),
+    )
+    layer.add_to(m)
+    return layer
+
+
+class VectorGridLayer(folium.map.Layer):
+    """Mapbox vector tiles drawn by Leaflet.VectorGrid, styled per class by /static/viewer.js."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = riskkarta.vectorLayer({{ this.url|tojson }}, {{ this.config|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str, name: str, config: dict, show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "VectorGridLayer"
+        self.url = url
+        self.config = config
 
 
 def render(m: folium.Map) -> MapParts:
     root = m.get_root()
     root.render()
-    return MapParts(header=root.header.render(), html=root.html.render(), script=root.script.render())
+    return MapParts(header=root.header.render(), html=root.html.render(), script=root.script.render(),
+                    name=m.get_name())

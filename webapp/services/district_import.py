@@ -8,18 +8,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import shapely
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import MultiPolygon
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo import vector_io
-from geo.crs import SWEREF99TM, SWEREF99TM_BOUNDS, WGS84, transform_geom
+from geo.crs import SWEREF99TM, WGS84, transform_geom
+from geo.features import FeatureGeometryError, usable
 from webapp.errors import ProblemError
 
 # Field names tried, in order, when the caller does not name them (case-insensitive).
 NAME_FIELDS = ("name", "namn", "sdn_namn", "sdn_omarde", "stadsdelsomrade", "district")
 CODE_FIELDS = ("code", "kod", "adm_id", "id")
 COMMITTEE_FIELDS = ("committee", "namnd", "stadsdelsnamnd")
+POLYGONS = frozenset({2})
 
 
 @dataclass(frozen=True)
@@ -65,38 +67,12 @@ def slug(name: str) -> str:
 
 def _polygonal(number: int, label: str, geom, repair: bool) -> tuple[MultiPolygon, bool]:
     """The feature's geometry as a valid MultiPolygon; refuse what cannot be used."""
-    if geom is None or geom.is_empty:
-        raise refused(f"Feature {number} ({label}) has no geometry.")
-    if not isinstance(geom, Polygon | MultiPolygon):
-        raise refused(f"Feature {number} ({label}) is a {geom.geom_type}; district areas must be polygons.")
-    repaired = False
-    if not geom.is_valid:
-        reason = shapely.is_valid_reason(geom)
-        if not repair:
-            raise refused(f"Feature {number} ({label}) has an invalid geometry: {_lonlat_reason(reason)}. "
-                          "Fix it in the source, or import with --repair to apply ST_MakeValid-style repair.")
-        fixed = shapely.make_valid(geom)
-        parts = [g for g in getattr(fixed, "geoms", [fixed]) if isinstance(g, Polygon | MultiPolygon)]
-        fixed = shapely.union_all(parts) if parts else None
-        if fixed is None or fixed.is_empty:
-            raise refused(f"Feature {number} ({label}) has an invalid geometry that cannot be repaired "
-                          f"unambiguously: {_lonlat_reason(reason)}.")
-        geom, repaired = fixed, True
-    minx, miny, maxx, maxy = geom.bounds
-    bx0, by0, bx1, by1 = SWEREF99TM_BOUNDS
-    if minx < bx0 or miny < by0 or maxx > bx1 or maxy > by1:
-        raise refused(f"Feature {number} ({label}) lies outside the area SWEREF 99 TM covers; is the file's "
-                      "declared coordinate system right?")
-    return (geom if isinstance(geom, MultiPolygon) else MultiPolygon([geom])), repaired
-
-
-def _lonlat_reason(reason: str) -> str:
-    """Rewrite GEOS's '... [x y]' location (EPSG:3006) as lon/lat a person can look up."""
-    match = re.search(r"\[(-?[\d.e+]+) (-?[\d.e+]+)\]", reason)
-    if not match:
-        return reason
-    point = transform_geom(shapely.Point(float(match[1]), float(match[2])), SWEREF99TM, WGS84)
-    return f"{reason[:match.start()].strip()} near lon {point.x:.5f}, lat {point.y:.5f}"
+    try:
+        geom, repaired = usable(geom, dimensions=POLYGONS, repair=repair)
+    except FeatureGeometryError as exc:
+        hint = " Fix it in the source, or import with --repair." if "invalid geometry:" in str(exc) else ""
+        raise refused(f"Feature {number} ({label}) {exc}.{hint}") from None
+    return (geom if isinstance(geom, MultiPolygon) else MultiPolygon(list(shapely.get_parts(geom)))), repaired
 
 
 def upsert(session: Session, rows: list[dict]) -> int:

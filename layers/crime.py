@@ -1,0 +1,31 @@
+"""Crime: reported incidents. Points are restricted; everyone else sees counts per grid cell (k-anonymous)."""
+from __future__ import annotations
+
+from layers.base import LayerClass, LayerDefinition
+from layers.demo_vectors import crime_incidents
+
+# A grid cell is shown only when it holds at least this many incidents, so no single report can be located.
+K_ANONYMITY = 5
+
+DEFINITION = LayerDefinition(
+    slug="crime",
+    hazard="crime",
+    kind="vector",
+    geometry="point",
+    title_sv="Brott: anmälda händelser",
+    title_en="Crime: reported incidents",
+    description_sv="Anmälda händelser, som antal per rutnätscell (minst 5 per cell); punkter endast för behöriga.",
+    description_en="Reported incidents, as counts per grid cell (at least 5 per cell); points for authorised roles "
+                   "only.",
+    classes=(
+        LayerClass("violence", "Våld", "Violence", "#e41a1c"),
+        LayerClass("robbery", "Rån", "Robbery", "#984ea3"),
+        LayerClass("theft", "Stöld", "Theft", "#ff7f00"),
+        LayerClass("vandalism", "Skadegörelse", "Vandalism", "#a65628"),
+        LayerClass("drugs", "Narkotika", "Drugs", "#4daf4a"),
+        LayerClass("other", "Övrigt", "Other", "#999999"),
+    ),
+    class_fields=("category", "kategori", "class"),
+    queryables=("class",),
+    demo=crime_incidents,
+)

@@ -1,0 +1,28 @@
+"""Flooding: water depth after a 100-year cloudburst (skyfall), as a raster."""
+from __future__ import annotations
+
+from layers.base import LayerClass, LayerDefinition, RasterSpec
+from layers.demo_rasters import write_flood_demo
+
+# Depth bands the city's cloudburst mapping uses for planning (0.1 / 0.3 / 0.5 / 1.0 m).
+DEFINITION = LayerDefinition(
+    slug="flood",
+    hazard="flood",
+    kind="raster",
+    title_sv="Översvämning vid skyfall (100-årsregn)",
+    title_en="Cloudburst flooding (100-year rain)",
+    description_sv="Vattendjup efter ett 100-årsregn i klimatet år 2100.",
+    description_en="Water depth after a 100-year rain in the climate of 2100.",
+    classes=(
+        LayerClass("dry", "Under 0,1 m", "Below 0.1 m", "#00000000", None, 0.1),
+        LayerClass("0.1-0.3", "0,1–0,3 m", "0.1–0.3 m", "#bdd7ee", 0.1, 0.3),
+        LayerClass("0.3-0.5", "0,3–0,5 m", "0.3–0.5 m", "#6baed6", 0.3, 0.5),
+        LayerClass("0.5-1.0", "0,5–1,0 m", "0.5–1.0 m", "#2171b5", 0.5, 1.0),
+        LayerClass("1.0+", "Över 1,0 m", "Above 1.0 m", "#08306b", 1.0, None),
+    ),
+    raster=RasterSpec(units="m", scale=0.01, nodata=65535, transparent_below=0.1),
+    metadata={"model": "Skyfallskartering (demo model)", "scenario": "100-årsregn, klimat år 2100",
+              "model_date": "2026-11-01"},
+    demo_source="Riskkarta demo data: synthetic cloudburst depths, not the city's mapping",
+    demo=write_flood_demo,
+)

@@ -1,0 +1,63 @@
+"""The layer viewer: districts plus every layer the role may see, as folium layers over local assets."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import folium
+from flask import url_for
+
+from webapp.config import Settings
+from webapp.pages.maps import MapParts, VectorGridLayer, add_districts, base_map, render
+from webapp.services.layers import LayerInfo
+
+DEFAULT_OPACITY = 0.7
+
+
+@dataclass(frozen=True)
+class PanelLayer:
+    """What the side panel shows of a layer, and the name of its Leaflet layer for the page's script."""
+
+    info: LayerInfo
+    title: str
+    js_name: str | None
+    opacity: float
+
+
+def _tile_url(info: LayerInfo) -> str:
+    fmt = "mvt" if info.kind == "vector" else "png"
+    return url_for("tiles.tile", slug=info.slug, version=info.version, z=0, x=0, y=0, fmt=fmt).replace(
+        "/0/0/0.", "/{z}/{x}/{y}.")
+
+
+def viewer_map(districts_geojson: str, bounds, layer_infos: list[LayerInfo], settings: Settings, lang: str,
+               texts) -> tuple[MapParts, list[PanelLayer]]:
+    """The viewer's map and, per layer, what its panel entry needs."""
+    m = base_map(settings, bounds, texts.base_map)
+    add_districts(m, districts_geojson, texts.districts, [texts.district, texts.committee])
+    panel = []
+    for info in layer_infos:
+        d = info.definition
+        title = d.title(lang)
+        if not info.has_data:
+            panel.append(PanelLayer(info, title, None, DEFAULT_OPACITY))
+            continue
+        show = d.hazard in ("flood", "hazardous_goods", "drinking_water")
+        if info.kind == "raster":
+            layer = folium.TileLayer(_tile_url(info), name=title, attr=info.source, overlay=True, control=True,
+                                     show=show, opacity=DEFAULT_OPACITY, max_zoom=20, min_zoom=8)
+        else:
+            config = {"slug": info.slug, "geometry": d.geometry, "title": title,
+                      "classes": {c.key: {"label": c.label(lang), "color": c.color} for c in d.classes},
+                      "aggregated": info.slug == "crime", "countLabel": texts.count_cells}
+            layer = VectorGridLayer(_tile_url(info), title, config, show=show)
+        layer.add_to(m)
+        panel.append(PanelLayer(info, title, layer.get_name(), DEFAULT_OPACITY))
+    folium.LayerControl(collapsed=True).add_to(m)
+    return render(m), panel
+
+
+def value_links(panel: list[PanelLayer]) -> list[dict]:
+    """For the click handler: raster layers whose value can be asked at a point."""
+    return [{"js": p.js_name, "slug": p.info.slug, "title": p.title,
+             "url": url_for("api.get_value", slug=p.info.slug)}
+            for p in panel if p.js_name and p.info.kind == "raster"]

@@ -1,0 +1,105 @@
+/* Riskkarta layer viewer: styles vector tiles per class, answers clicks with values and classes,
+   and wires the side panel's opacity sliders. Loaded after Leaflet and Leaflet.VectorGrid. */
+(function () {
+  "use strict";
+
+  var CELL_COLORS = [[100, "#99000d"], [50, "#cb181d"], [25, "#ef3b2c"], [10, "#fb6a4a"], [5, "#fcae91"]];
+
+  function cellColor(n) {
+    for (var i = 0; i < CELL_COLORS.length; i++) { if (n >= CELL_COLORS[i][0]) { return CELL_COLORS[i][1]; } }
+    return "#fee5d9";
+  }
+
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (className) { node.className = className; }
+    return node;
+  }
+
+  function styleFunction(config) {
+    return function (props, zoom, dimension) {
+      if (config.aggregated) {
+        return { fill: true, fillColor: cellColor(props.n || 0), fillOpacity: 0.6, stroke: true, color: "#ffffff",
+                 weight: 0.5, opacity: 0.6 };
+      }
+      var cls = config.classes[props["class"]] || { color: "#555555" };
+      if (dimension === 1) {
+        return { radius: zoom >= 14 ? 7 : 5, fill: true, fillColor: cls.color, fillOpacity: 0.95, color: "#ffffff",
+                 weight: 1.5 };
+      }
+      if (dimension === 2) { return { color: cls.color, weight: zoom >= 13 ? 5 : 3, opacity: 0.9 }; }
+      return { color: cls.color, weight: 1.5, fill: true, fillColor: cls.color, fillOpacity: 0.25 };
+    };
+  }
+
+  var state = { map: null, rasters: [], texts: {}, lang: "sv" };
+
+  function featureRows(config, props) {
+    var rows = [];
+    if (config.aggregated) {
+      rows.push([config.countLabel, props.n]);
+      var top = config.classes[props["class"]];
+      if (top) { rows.push(["", top.label]); }
+      return rows;
+    }
+    var cls = config.classes[props["class"]];
+    rows.push(["", cls ? cls.label : props["class"]]);
+    if (props.name) { rows.push(["", props.name]); }
+    if (props.occurred_at) { rows.push(["", props.occurred_at]); }
+    return rows;
+  }
+
+  function showInfo(latlng, title, rows) {
+    var box = el("div", null, "info-popup");
+    if (title) { box.appendChild(el("strong", title)); }
+    var list = el("dl");
+    rows.forEach(function (r) {
+      if (r[0]) { list.appendChild(el("dt", r[0])); }
+      list.appendChild(el("dd", r[1]));
+    });
+    box.appendChild(list);
+    var shown = state.rasters.filter(function (r) { return window[r.js] && state.map.hasLayer(window[r.js]); });
+    var popup = L.popup({ maxWidth: 320 }).setLatLng(latlng).setContent(box).openOn(state.map);
+    shown.forEach(function (r) {
+      var url = r.url + "?lon=" + latlng.lng.toFixed(6) + "&lat=" + latlng.lat.toFixed(6) + "&lang=" + state.lang;
+      fetch(url).then(function (resp) { return resp.json(); }).then(function (v) {
+        box.appendChild(el("strong", r.title));
+        var text = v.value === null || v.value === undefined ? state.texts.no_value
+          : v.value + " " + (v.units || "") + (v.cls ? " (" + v.cls.label + ")" : "");
+        box.appendChild(el("div", text, "raster-value"));
+        popup.update();
+      });
+    });
+  }
+
+  function vectorLayer(url, config) {
+    var styles = {};
+    styles[config.slug] = styleFunction(config);
+    var layer = L.vectorGrid.protobuf(url, {
+      vectorTileLayerStyles: styles, interactive: true, rendererFactory: L.svg.tile, maxNativeZoom: 20,
+      attribution: ""
+    });
+    layer.on("click", function (e) {
+      L.DomEvent.stopPropagation(e);
+      showInfo(e.latlng, config.title || "", featureRows(config, e.layer.properties || {}));
+    });
+    return layer;
+  }
+
+  function start(mapName, rasters, texts, lang) {
+    state.map = window[mapName];
+    state.rasters = rasters;
+    state.texts = texts;
+    state.lang = lang;
+    state.map.on("click", function (e) { if (state.rasters.length) { showInfo(e.latlng, "", []); } });
+    document.querySelectorAll("input[data-opacity-for]").forEach(function (input) {
+      input.addEventListener("input", function () {
+        var layer = window[input.getAttribute("data-opacity-for")];
+        if (layer && layer.setOpacity) { layer.setOpacity(parseFloat(input.value)); }
+      });
+    });
+  }
+
+  window.riskkarta = { vectorLayer: vectorLayer, start: start, cellColor: cellColor };
+}());
