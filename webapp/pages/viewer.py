@@ -6,11 +6,19 @@ from dataclasses import dataclass
 import folium
 from flask import url_for
 
+from layers.crime import COUNT_CLASSES
 from webapp.config import Settings
 from webapp.pages.maps import MapParts, VectorGridLayer, add_districts, base_map, render
 from webapp.services.layers import LayerInfo
 
 DEFAULT_OPACITY = 0.7
+
+
+def count_legend() -> list[tuple[str, str]]:
+    """(label, colour) of the aggregated incident cells: '5–9', ..., '100+'."""
+    bounds = [low for low, _ in COUNT_CLASSES]
+    labels = [f"{low}–{high - 1}" for low, high in zip(bounds, bounds[1:], strict=False)] + [f"{bounds[-1]}+"]
+    return list(zip(labels, [color for _, color in COUNT_CLASSES], strict=True))
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,8 @@ def viewer_map(districts_geojson: str, bounds, layer_infos: list[LayerInfo], set
         else:
             config = {"slug": info.slug, "geometry": d.geometry, "title": title,
                       "classes": {c.key: {"label": c.label(lang), "color": c.color} for c in d.classes},
-                      "aggregated": info.slug == "crime", "countLabel": texts.count_cells}
+                      "aggregated": info.slug == "crime", "countLabel": texts.count_cells,
+                      "cellClasses": COUNT_CLASSES}
             layer = VectorGridLayer(_tile_url(info), title, config, show=show)
         layer.add_to(m)
         panel.append(PanelLayer(info, title, layer.get_name(), DEFAULT_OPACITY))

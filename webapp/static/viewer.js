@@ -3,11 +3,10 @@
 (function () {
   "use strict";
 
-  var CELL_COLORS = [[100, "#99000d"], [50, "#cb181d"], [25, "#ef3b2c"], [10, "#fb6a4a"], [5, "#fcae91"]];
-
-  function cellColor(n) {
-    for (var i = 0; i < CELL_COLORS.length; i++) { if (n >= CELL_COLORS[i][0]) { return CELL_COLORS[i][1]; } }
-    return "#fee5d9";
+  function cellColor(n, classes) {
+    var color = "#f2f0f7";
+    (classes || []).forEach(function (c) { if (n >= c[0]) { color = c[1]; } });
+    return color;
   }
 
   function el(tag, text, className) {
@@ -20,8 +19,8 @@
   function styleFunction(config) {
     return function (props, zoom, dimension) {
       if (config.aggregated) {
-        return { fill: true, fillColor: cellColor(props.n || 0), fillOpacity: 0.6, stroke: true, color: "#ffffff",
-                 weight: 0.5, opacity: 0.6 };
+        return { fill: true, fillColor: cellColor(props.n || 0, config.cellClasses), fillOpacity: 0.55, stroke: true, color: "#ffffff",
+                 weight: 0.5, opacity: 0.5 };
       }
       var cls = config.classes[props["class"]] || { color: "#555555" };
       if (dimension === 1) {
