@@ -6,6 +6,9 @@ from layers.demo_vectors import crime_incidents
 
 # A grid cell is shown only when it holds at least this many incidents, so no single report can be located.
 K_ANONYMITY = 5
+# Below this zoom even roles cleared for points get cells: a whole-city tile of 100k points is unreadable and the
+# slowest tile there is (PERFORMANCE.md: 300+ ms at z10 even for the bare query).
+POINTS_MIN_ZOOM = 13
 # Colours of the aggregated cells by incident count (lower bound, colour): purples, never read as heat or water.
 COUNT_CLASSES = ((5, "#cbc9e2"), (10, "#9e9ac8"), (25, "#756bb1"), (50, "#54278f"), (100, "#3f007d"))
 

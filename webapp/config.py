@@ -55,6 +55,8 @@ class Settings:
     max_vertices: int = 10_000
     max_geometry_bytes: int = 2_000_000
     max_upload_bytes: int = 200_000_000
+    # In-memory cache of versioned tiles per worker; 0 turns it off (the benchmark measures uncached tiles).
+    tile_cache_mb: int = 64
     # The role of a request that is not signed in: public | viewer | committee | city | admin.
     anonymous_role: str = "public"
     testing: bool = False
@@ -73,6 +75,7 @@ class Settings:
             max_geometry_bytes=_int("RISKKARTA_MAX_GEOMETRY_BYTES", 2_000_000),
             max_upload_bytes=_int("RISKKARTA_MAX_UPLOAD_BYTES", 200_000_000),
             anonymous_role=env.get("RISKKARTA_ANONYMOUS_ROLE", "public"),
+            tile_cache_mb=_int("RISKKARTA_TILE_CACHE_MB", 64),
         )
 
     def with_(self, **changes) -> Settings:

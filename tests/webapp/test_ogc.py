@@ -389,3 +389,22 @@ def test_gdal_reads_the_13_districts_in_lon_lat(ogrinfo, live_server):
     assert 17.7 < west < east < 18.3 and 59.2 < south < north < 59.5
     full = _ogrinfo(ogrinfo, "-al", "-q", f"OAPIF:{live_server}/ogc", "districts")
     assert len(re.findall(r"^OGRFeature\(districts\):", full, re.MULTILINE)) == 13
+
+
+def test_gdal_reads_a_hazard_layer_with_every_feature(ogrinfo, live_server, database_url):
+    """The committed demo routes, page after page through GDAL's OAPIF driver, as many as the database holds."""
+    from sqlalchemy import create_engine
+    from sqlalchemy import text as sql
+
+    from webapp.db import normalise_url
+
+    engine = create_engine(normalise_url(database_url))
+    with engine.connect() as connection:
+        expected = connection.execute(sql(
+            "SELECT count(*) FROM layer_feature f JOIN layer l ON l.id = f.layer_id "
+            "WHERE l.slug = 'hazardous-goods'")).scalar_one()
+    engine.dispose()
+    full = _ogrinfo(ogrinfo, "-al", "-q", "-oo", "PAGE_SIZE=5", f"OAPIF:{live_server}/ogc", "hazardous-goods")
+    assert expected > 5
+    assert len(re.findall(r"^OGRFeature\(hazardous-goods\):", full, re.MULTILINE)) == expected
+    assert re.search(r"LINESTRING \(1[78]\.\d+ 59\.\d+", full)

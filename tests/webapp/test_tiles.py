@@ -85,6 +85,12 @@ def test_the_city_office_gets_incident_points(client, as_role):
     assert response.headers["Cache-Control"].startswith("private")
 
 
+def test_the_city_office_gets_cells_when_zoomed_out(client, as_role):
+    as_role("city")
+    features, _ = crime_tile(client, z=11)
+    assert features and all(f["geometry"]["type"] == "Polygon" for f in features)
+
+
 def flood_path(db_session):
     return db_session.execute(text("SELECT r.path FROM raster_asset r JOIN layer l ON l.id = r.layer_id "
                                    "WHERE l.slug = 'flood'")).scalar_one()

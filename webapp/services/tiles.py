@@ -86,6 +86,8 @@ class TileCache:
             return value
 
     def put(self, key: tuple, value: bytes) -> None:
+        if len(value) + 64 > self.max_bytes:
+            return
         with self._lock:
             if key in self._items:
                 return

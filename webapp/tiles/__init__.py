@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from geo.tiles import TileError, check_tile
+from layers.crime import POINTS_MIN_ZOOM
 from webapp.auth import can_see_incident_points, current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
@@ -17,7 +18,11 @@ FORMATS = {"mvt": "vector", "png": "raster"}
 
 
 def _cache() -> tiles.TileCache:
-    return current_app.extensions.setdefault("riskkarta.tile_cache", tiles.TileCache())
+    cache = current_app.extensions.get("riskkarta.tile_cache")
+    if cache is None:
+        megabytes = current_app.extensions["riskkarta.settings"].tile_cache_mb
+        cache = current_app.extensions.setdefault("riskkarta.tile_cache", tiles.TileCache(megabytes * 1024 * 1024))
+    return cache
 
 
 @bp.get("/<slug>/<int:version>/<int:z>/<int:x>/<int:y>.<fmt>")
@@ -39,7 +44,7 @@ def tile(slug: str, version: int, z: int, x: int, y: int, fmt: str):
         response = redirect(target, code=302)
         response.headers["Cache-Control"] = "no-store"
         return response
-    points = info.slug == "crime" and can_see_incident_points()
+    points = info.slug == "crime" and z >= POINTS_MIN_ZOOM and can_see_incident_points()
     key = (slug, version, points, z, x, y)
     body = _cache().get(key)
     if body is None:
