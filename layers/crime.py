@@ -6,11 +6,22 @@ from layers.demo_vectors import crime_incidents
 
 # A grid cell is shown only when it holds at least this many incidents, so no single report can be located.
 K_ANONYMITY = 5
+# Cell sizes the aggregates are kept in (metres, EPSG:3006 grid); 250 m is the finest anyone sees.
+CELL_SIZES_M = (250, 500, 1000, 2000, 4000, 8000, 16000, 32000)
 # Below this zoom even roles cleared for points get cells: a whole-city tile of 100k points is unreadable and the
 # slowest tile there is (PERFORMANCE.md: 300+ ms at z10 even for the bare query).
 POINTS_MIN_ZOOM = 13
 # Colours of the aggregated cells by incident count (lower bound, colour): purples, never read as heat or water.
 COUNT_CLASSES = ((5, "#cbc9e2"), (10, "#9e9ac8"), (25, "#756bb1"), (50, "#54278f"), (100, "#3f007d"))
+
+
+
+def cell_size_m(z: int) -> int:
+    """The grid cell for a zoom level: about 24 cells across a tile, never finer than 250 m (finer cells would
+    point at single addresses), never coarser than the coarsest kept."""
+    ground_m = 40_075_016.686 * 0.51 / 2**z  # a tile's width on the ground at Stockholm's latitude (cos 59.3°)
+    return next((size for size in CELL_SIZES_M if size >= ground_m / 24), CELL_SIZES_M[-1])
+
 
 DEFINITION = LayerDefinition(
     slug="crime",

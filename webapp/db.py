@@ -20,7 +20,9 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    return create_engine(normalise_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5,
+    # No pre-ping: it costs a round trip on every request. A connection the server dropped fails its request
+    # with a 503 problem and is discarded by the pool (disconnect detection); the next request reconnects.
+    return create_engine(normalise_url(url), pool_size=5, max_overflow=5, pool_recycle=1800,
                          connect_args={"application_name": "riskkarta", "connect_timeout": 5})
 
 

@@ -124,3 +124,17 @@ class Incident(Base):
     source: Mapped[str] = mapped_column(Text)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id", ondelete="SET NULL"), nullable=True)
     geom = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False), nullable=False)
+
+
+class IncidentCell(Base):
+    """Incidents counted per square grid cell of `size_m` (EPSG:3006), rebuilt on every incident import."""
+
+    __tablename__ = "incident_cell"
+    __table_args__ = (Index("ix_incident_cell_geom", "geom", postgresql_using="gist"),)
+
+    size_m: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gy: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    top: Mapped[str] = mapped_column(String(64))
+    geom = mapped_column(Geometry("POLYGON", srid=SRID, spatial_index=False), nullable=False)

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.crs import SWEREF99TM, SWEREF99TM_BOUNDS, WGS84, parse_crs, transformer
+from layers.crime import CELL_SIZES_M
 from layers.crime import DEFINITION as CRIME
 from webapp.services import layers as catalog
 from webapp.services.layer_import import LayerImport, _bounds_lonlat, refused
@@ -47,10 +48,25 @@ def replace_all(session: Session, rows: Iterable[tuple[str, str, float, float]],
     cursor.copy_expert("COPY incident (occurred_at, category, source, geom) FROM STDIN WITH (FORMAT csv)", buffer)
     session.execute(text(
         "UPDATE incident AS i SET district_id = d.id FROM district AS d WHERE ST_Intersects(d.geom, i.geom)"))
+    rebuild_cells(session)
     session.execute(text("ANALYZE incident"))
     version = catalog.bump(session, CRIME.slug, source=source, licence="" if not is_demo else CRIME.demo_licence,
                            is_demo=is_demo, feature_count=count)
     return version, count
+
+
+def rebuild_cells(session: Session) -> None:
+    """Recount the incidents per grid cell for every kept cell size (the aggregated crime tiles read these)."""
+    session.execute(text("DELETE FROM incident_cell"))
+    session.execute(text("""
+        INSERT INTO incident_cell (size_m, gx, gy, n, top, geom)
+        SELECT s.size, c.gx, c.gy, c.n, c.top, ST_MakeEnvelope(c.gx, c.gy, c.gx + s.size, c.gy + s.size, 3006)
+        FROM unnest(CAST(:sizes AS integer[])) AS s(size),
+        LATERAL (SELECT (floor(ST_X(geom) / s.size) * s.size)::int AS gx,
+                        (floor(ST_Y(geom) / s.size) * s.size)::int AS gy,
+                        count(*) AS n, mode() WITHIN GROUP (ORDER BY category) AS top
+                 FROM incident GROUP BY 1, 2) AS c
+    """), {"sizes": list(CELL_SIZES_M)})
 
 
 def _field(header: list[str], wanted: str | None, candidates: tuple[str, ...]) -> str | None:

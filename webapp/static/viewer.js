@@ -45,7 +45,6 @@
     var cls = config.classes[props["class"]];
     rows.push(["", cls ? cls.label : props["class"]]);
     if (props.name) { rows.push(["", props.name]); }
-    if (props.occurred_at) { rows.push(["", props.occurred_at]); }
     return rows;
   }
 

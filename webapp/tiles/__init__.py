@@ -84,7 +84,7 @@ def tilejson(slug: str):
         fields = {"class": "String", "name": "String"}
         if info.slug == "crime":
             fields = {"n": "Number", "class": "String"} if not can_see_incident_points() else \
-                {"class": "String", "occurred_at": "String"}
+                {"class": "String"}
         body["vector_layers"] = [{"id": slug, "fields": fields, "minzoom": 0, "maxzoom": 22}]
     response = current_app.json.response(body)
     response.headers["Cache-Control"] = "no-cache"
