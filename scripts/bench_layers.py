@@ -196,6 +196,9 @@ def main() -> None:
             rows.append((name, rps, p50, base))
             print(f"{name:24} {rps:8.1f} req/s  p50 {p50:7.1f} ms   floor {base:8.1f}/s   ratio {rps / base:5.2f}   "
                   f"peers: {PEERS.get(name, '')}", flush=True)
+        rss = subprocess.run(["ps", "--ppid", str(server.pid), "-o", "rss="], capture_output=True, text=True).stdout
+        print(f"worker RSS after the run: {', '.join(f'{int(kb) // 1024} MB' for kb in rss.split())} "
+              "(target < 300 MB)")
     finally:
         server.terminate()
         server.wait()
