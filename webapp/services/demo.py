@@ -5,11 +5,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from layers.demo_vectors import incident_rows
 from sqlalchemy.orm import Session
 
 from layers import registry
 from layers.demo_city import DEMO_SOURCE, demo_districts
+from layers.demo_vectors import incident_rows
 from webapp.services import district_import, districts, incidents
 from webapp.services import layers as catalog
 from webapp.services.layer_import import new_raster_path, register_raster, replace_features
