@@ -14,7 +14,7 @@ setup: system venv assets db
 
 test: system-test venv assets
 	@$(PYTHON) scripts/localdb.py start
-	$(BIN)/ruff check .
+	$(BIN)/ruff check --no-cache .
 	$(BIN)/python -m pytest
 
 system:
@@ -53,4 +53,4 @@ clean-db:
 	@$(PYTHON) scripts/localdb.py clean
 
 lint: venv
-	$(BIN)/ruff check .
+	$(BIN)/ruff check --no-cache .
