@@ -12,10 +12,8 @@ from shapely.geometry import MultiPolygon
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo import vector_io
 from geo.crs import SWEREF99TM, WGS84, transform_geom
-from geo.features import FeatureGeometryError, usable
-from webapp.errors import ProblemError
+from webapp.services.imports import checked_geometry, read_features, refused
 
 # Field names tried, in order, when the caller does not name them (case-insensitive).
 NAME_FIELDS = ("name", "namn", "sdn_namn", "sdn_omarde", "stadsdelsomrade", "district")
@@ -36,10 +34,6 @@ class DistrictImport:
     source_crs: str
     bounds_lonlat: tuple[float, float, float, float]
     seconds: float
-
-
-def refused(detail: str) -> ProblemError:
-    return ProblemError(422, "import-refused", "Import refused", detail)
 
 
 def _pick(fields: tuple[str, ...], wanted: str | None, candidates: tuple[str, ...], what: str) -> str | None:
@@ -67,11 +61,7 @@ def slug(name: str) -> str:
 
 def _polygonal(number: int, label: str, geom, repair: bool) -> tuple[MultiPolygon, bool]:
     """The feature's geometry as a valid MultiPolygon; refuse what cannot be used."""
-    try:
-        geom, repaired = usable(geom, dimensions=POLYGONS, repair=repair)
-    except FeatureGeometryError as exc:
-        hint = " Fix it in the source, or import with --repair." if "invalid geometry:" in str(exc) else ""
-        raise refused(f"Feature {number} ({label}) {exc}.{hint}") from None
+    geom, repaired = checked_geometry(f"Feature {number} ({label})", geom, dimensions=POLYGONS, repair=repair)
     return (geom if isinstance(geom, MultiPolygon) else MultiPolygon(list(shapely.get_parts(geom)))), repaired
 
 
@@ -94,12 +84,7 @@ def import_districts(session: Session, path: Path, *, layer: str | None = None, 
     """Upsert the districts of a file by code within the caller's transaction; refuse the whole file on
     the first problem. With `replace`, districts missing from the file are removed."""
     started = time.perf_counter()
-    try:
-        data = vector_io.read(path, layer=layer, encoding=encoding)
-    except vector_io.VectorFileError as exc:
-        raise refused(str(exc)) from None
-    if len(data) == 0:
-        raise refused(f"{path.name} has no features.")
+    data = read_features(path, layer=layer, encoding=encoding)
     name_key = _pick(data.fields, name_field, NAME_FIELDS, "name")
     if name_key is None:
         raise refused(f"No name field found among {', '.join(data.fields) or 'no fields'}; "

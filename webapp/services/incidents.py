@@ -18,7 +18,8 @@ from geo.crs import SWEREF99TM, SWEREF99TM_BOUNDS, WGS84, parse_crs, transformer
 from layers.crime import CELL_SIZES_M
 from layers.crime import DEFINITION as CRIME
 from webapp.services import layers as catalog
-from webapp.services.layer_import import LayerImport, _bounds_lonlat, refused
+from webapp.services.imports import refused
+from webapp.services.layer_import import LayerImport, bounds_lonlat
 
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 TIME_FIELDS = ("occurred_at", "time", "tid", "datetime", "datum", "date", "tidpunkt")
@@ -143,7 +144,7 @@ def import_csv(session: Session, path: Path, *, source: str | None = None, crs: 
                                  source=source or f"Imported from {path.name}", is_demo=False)
     mapped = Counter(categories)
     return LayerImport(slug=CRIME.slug, version=version, features=count, repaired=0, refused=0,
-                       bounds_lonlat=_bounds_lonlat((float(ex.min()), float(ny.min()), float(ex.max()),
+                       bounds_lonlat=bounds_lonlat((float(ex.min()), float(ny.min()), float(ex.max()),
                                                      float(ny.max()))),
                        seconds=round(time.perf_counter() - started, 2),
                        notes=(", ".join(f"{k} {v}" for k, v in mapped.most_common()),))

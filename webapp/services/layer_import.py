@@ -14,12 +14,11 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo import raster, vector_io
+from geo import raster
 from geo.crs import SWEREF99TM, WGS84, transform_bounds
-from geo.features import FeatureGeometryError, usable
 from layers.base import LayerDefinition
-from webapp.errors import ProblemError
 from webapp.services import layers as catalog
+from webapp.services.imports import checked_geometry, read_features, refused
 
 GEOMETRY_DIMENSIONS = {"point": frozenset({0}), "line": frozenset({1}), "polygon": frozenset({2}),
                        "mixed": frozenset({0, 1, 2})}
@@ -40,11 +39,7 @@ class LayerImport:
     notes: tuple[str, ...] = ()
 
 
-def refused(detail: str) -> ProblemError:
-    return ProblemError(422, "import-refused", "Import refused", detail)
-
-
-def _bounds_lonlat(bounds: tuple[float, float, float, float] | None):
+def bounds_lonlat(bounds: tuple[float, float, float, float] | None):
     if bounds is None:
         return None
     return tuple(round(v, 5) for v in transform_bounds(bounds, SWEREF99TM, WGS84))
@@ -92,12 +87,7 @@ def import_vector(session: Session, slug: str, path: Path, *, layer: str | None 
     if default_class is not None and definition.class_of(default_class) is None:
         raise refused(f"--default-class {default_class!r} is not a class of {slug}; use one of "
                       f"{', '.join(c.key for c in definition.classes)}.")
-    try:
-        data = vector_io.read(path, layer=layer, encoding=encoding)
-    except vector_io.VectorFileError as exc:
-        raise refused(str(exc)) from None
-    if len(data) == 0:
-        raise refused(f"{path.name} has no features.")
+    data = read_features(path, layer=layer, encoding=encoding)
     dimensions = GEOMETRY_DIMENSIONS[definition.geometry or "mixed"]
     rows, repaired = [], 0
     for number, props, geom in data.rows():
@@ -109,11 +99,7 @@ def import_vector(session: Session, slug: str, path: Path, *, layer: str | None 
         if cls.startswith("?"):
             raise refused(f"Feature {number} has the class {cls[1:]!r}, which {slug} does not know; its classes are "
                           f"{', '.join(c.key for c in definition.classes)}.")
-        try:
-            geom, was_repaired = usable(geom, dimensions=dimensions, repair=repair)
-        except FeatureGeometryError as exc:
-            hint = " Fix it in the source, or import with --repair." if "invalid geometry:" in str(exc) else ""
-            raise refused(f"Feature {number} {exc}.{hint}") from None
+        geom, was_repaired = checked_geometry(f"Feature {number}", geom, dimensions=dimensions, repair=repair)
         repaired += was_repaired
         rows.append((cls, {k: v for k, v in props.items() if v is not None}, geom))
         if progress and number % 500 == 0:
@@ -124,7 +110,7 @@ def import_vector(session: Session, slug: str, path: Path, *, layer: str | None 
         progress(len(rows) % 500)
     bounds = shapely.total_bounds([g for _, _, g in rows])
     return LayerImport(slug=slug, version=version, features=count, repaired=repaired, refused=0,
-                       bounds_lonlat=_bounds_lonlat(tuple(bounds)), seconds=round(time.perf_counter() - started, 2))
+                       bounds_lonlat=bounds_lonlat(tuple(bounds)), seconds=round(time.perf_counter() - started, 2))
 
 
 def register_raster(session: Session, slug: str, path: Path, *, source: str, licence: str, is_demo: bool,
@@ -175,5 +161,5 @@ def import_raster(session: Session, slug: str, path: Path, data_dir: Path, *, so
                                     offset=0.0, nodata=info.nodata, units=units or definition.raster.units,
                                     metadata=metadata)
     return LayerImport(slug=slug, version=version, features=info.width * info.height, repaired=0, refused=0,
-                       bounds_lonlat=_bounds_lonlat(info.bounds), seconds=round(time.perf_counter() - started, 2),
+                       bounds_lonlat=bounds_lonlat(info.bounds), seconds=round(time.perf_counter() - started, 2),
                        notes=(f"{info.width} × {info.height} cells at {info.resolution_m:g} m, stored as {target}",))
