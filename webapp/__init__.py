@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask
 
+from layers.rules import load_rules
 from webapp import db, errors
 from webapp.config import Settings
 
@@ -27,14 +28,19 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     db.init_app(app, db.make_engine(settings.database_url))
+    app.extensions["riskkarta.rules"] = load_rules(settings.rules_file)
     errors.register(app)
 
     from webapp.api import bp as api_bp
+    from webapp.api.coordinates import bp as coordinates_bp
+    from webapp.api.site_checks import bp as site_checks_bp
     from webapp.ogc import bp as ogc_bp
     from webapp.pages import bp as pages_bp
     from webapp.tiles import bp as tiles_bp
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(coordinates_bp)
+    app.register_blueprint(site_checks_bp)
     app.register_blueprint(ogc_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(tiles_bp)

@@ -55,6 +55,8 @@ class Settings:
     max_vertices: int = 10_000
     max_geometry_bytes: int = 2_000_000
     max_upload_bytes: int = 200_000_000
+    # A JSON file overriding the site-check rules (layers/rules.py); None keeps the documented defaults.
+    rules_file: Path | None = None
     # In-memory cache of versioned tiles per worker; 0 turns it off (the benchmark measures uncached tiles).
     tile_cache_mb: int = 64
     # The role of a request that is not signed in: public | viewer | committee | city | admin.
@@ -76,6 +78,7 @@ class Settings:
             max_upload_bytes=_int("RISKKARTA_MAX_UPLOAD_BYTES", 200_000_000),
             anonymous_role=env.get("RISKKARTA_ANONYMOUS_ROLE", "public"),
             tile_cache_mb=_int("RISKKARTA_TILE_CACHE_MB", 64),
+            rules_file=Path(env["RISKKARTA_RULES_FILE"]) if env.get("RISKKARTA_RULES_FILE") else None,
         )
 
     def with_(self, **changes) -> Settings:

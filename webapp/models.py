@@ -21,7 +21,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SRID = 3006
@@ -147,3 +147,27 @@ class IncidentCell(Base):
     geom = mapped_column(Geometry("POLYGON", srid=SRID, spatial_index=False), nullable=False)
     geom_3857 = mapped_column(Geometry("POLYGON", srid=3857, spatial_index=False),
                               Computed("ST_Transform(geom, 3857)", persisted=True))
+
+
+class SiteCheck(Base):
+    """A saved site check: the site, the intended land use, the result and the layer versions it used."""
+
+    __tablename__ = "site_check"
+    __table_args__ = (
+        CheckConstraint("land_use IN ('A', 'B', 'C')", name="ck_site_check_land_use"),
+        Index("ix_site_check_geom", "geom", postgresql_using="gist"),
+        Index("ix_site_check_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reference: Mapped[str | None] = mapped_column(Text, nullable=True)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    land_use: Mapped[str] = mapped_column(String(1))
+    vulnerable: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    inputs: Mapped[dict] = mapped_column(JSONB)
+    result: Mapped[dict] = mapped_column(JSONB)
+    layer_versions: Mapped[dict] = mapped_column(JSONB)
+    rerun_of: Mapped[int | None] = mapped_column(ForeignKey("site_check.id", ondelete="SET NULL"), nullable=True)
+    geom = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=False), nullable=False)

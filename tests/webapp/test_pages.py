@@ -1,6 +1,5 @@
 """The district map page: served assets only, and drawn for real in headless Chromium."""
 import re
-import shutil
 from urllib.parse import urlparse
 
 import pytest
@@ -37,33 +36,6 @@ def test_empty_database_says_no_data_yet(client, db_session):
     db_session.execute(text("DELETE FROM district"))
     html = client.get("/").get_data(as_text=True)
     assert "Inga stadsdelsområden ännu" in html
-
-
-@pytest.fixture()
-def browser_page():
-    """A page in headless Debian Chromium whose network is limited to loopback; yields (page, log)."""
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed (make test installs it)"
-    from playwright.sync_api import sync_playwright
-
-    log = {"outside": [], "errors": [], "failed": []}
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
-
-        def loopback_only(route):
-            if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
-                return route.continue_()
-            log["outside"].append(route.request.url)
-            return route.abort()
-
-        page.route("**/*", loopback_only)
-        page.on("pageerror", lambda exc: log["errors"].append(str(exc)))
-        page.on("response", lambda r: r.status >= 400 and log["failed"].append(f"{r.status} {r.url}"))
-        yield page, log
-        browser.close()
 
 
 @pytest.mark.browser

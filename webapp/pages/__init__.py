@@ -34,3 +34,4 @@ def index():
     return render_template("index.html", map=parts, panel=panel, rasters=value_links(panel),
                            districts=districts.refs(session), districts_demo="demo data" in collection.lower(),
                            count_legend=count_legend())
+from webapp.pages import sites  # noqa: E402,F401

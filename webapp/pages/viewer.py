@@ -31,7 +31,7 @@ class PanelLayer:
     opacity: float
 
 
-def _tile_url(info: LayerInfo) -> str:
+def tile_url(info: LayerInfo) -> str:
     fmt = "mvt" if info.kind == "vector" else "png"
     return url_for("tiles.tile", slug=info.slug, version=info.version, z=0, x=0, y=0, fmt=fmt).replace(
         "/0/0/0.", "/{z}/{x}/{y}.")
@@ -51,14 +51,14 @@ def viewer_map(districts_geojson: str, bounds, layer_infos: list[LayerInfo], set
             continue
         show = d.hazard in ("flood", "hazardous_goods", "drinking_water")
         if info.kind == "raster":
-            layer = folium.TileLayer(_tile_url(info), name=title, attr=info.source, overlay=True, control=True,
+            layer = folium.TileLayer(tile_url(info), name=title, attr=info.source, overlay=True, control=True,
                                      show=show, opacity=DEFAULT_OPACITY, max_zoom=20, min_zoom=8)
         else:
             config = {"slug": info.slug, "geometry": d.geometry, "title": title,
                       "classes": {c.key: {"label": c.label(lang), "color": c.color} for c in d.classes},
                       "aggregated": info.slug == "crime", "countLabel": texts.count_cells,
                       "cellClasses": COUNT_CLASSES}
-            layer = VectorGridLayer(_tile_url(info), title, config, show=show)
+            layer = VectorGridLayer(tile_url(info), title, config, show=show)
         layer.add_to(m)
         panel.append(PanelLayer(info, title, layer.get_name(), DEFAULT_OPACITY))
     folium.LayerControl(collapsed=True).add_to(m)

@@ -1,0 +1,46 @@
+"""Read pasted coordinates for the site-check form: how they were read, for the planner to confirm."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from shapely.geometry import Point, Polygon
+
+from geo.coordinates import read_coordinates
+from geo.geojson import to_geojson
+from webapp.db import get_session
+from webapp.errors import ProblemError
+from webapp.i18n import LANGUAGES
+from webapp.services import districts
+
+bp = Blueprint("coordinates", __name__, url_prefix="/api/site-checks/read-coordinates")
+
+
+def _pasted_text() -> str:
+    """The text from a JSON body {"text": ...} or a text/plain body."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        text = body.get("text") if isinstance(body, dict) else None
+    else:
+        text = request.get_data(as_text=True)
+    if not isinstance(text, str):
+        raise ProblemError(400, "no-coordinates", "No coordinates",
+                           'Send the pasted coordinates as {"text": "..."} or as a text/plain body.')
+    return text
+
+
+@bp.post("")
+def read():
+    """One point or an area's corners in; the CRS, axis order, a description and the site as GeoJSON out."""
+    lang = request.args.get("lang")
+    lang = lang if lang in LANGUAGES else "sv"
+    limits = current_app.extensions["riskkarta.rules"].limits
+    area = districts.bounds_lonlat(get_session())
+    kwargs = {"area_lonlat": area} if area else {}
+    reading = read_coordinates(_pasted_text(), max_points=limits.max_vertices, **kwargs)
+    points = reading.points_3006
+    geom = Point(points[0]) if len(points) == 1 else Polygon(points)
+    index = 0 if lang == "sv" else 1
+    alternatives = [alt.split(" / ")[index] if " / " in alt else alt for alt in reading.alternatives]
+    return jsonify(epsg=reading.epsg, order=reading.order,
+                   description=reading.description_sv if lang == "sv" else reading.description_en,
+                   descriptions={"sv": reading.description_sv, "en": reading.description_en},
+                   alternatives=alternatives, geometry=to_geojson(geom))

@@ -1,0 +1,73 @@
+"""The site check API: POST a site, GET a saved check, list them, re-run one against the current layers."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+
+from geo.crs import WGS84, parse_crs
+from webapp.auth import current_role
+from webapp.db import get_session
+from webapp.errors import ProblemError
+from webapp.services import districts
+from webapp.services import site_check as service
+
+bp = Blueprint("site_checks", __name__, url_prefix="/api/site-checks")
+
+
+def _rules():
+    return current_app.extensions["riskkarta.rules"]
+
+
+def check_json(saved: service.SavedCheck, outdated: list[str]) -> dict:
+    """A saved check as the API shows it: the stored result plus its links and whether its layers moved on."""
+    return {"id": saved.id, "created_at": saved.created_at.isoformat(), "reference": saved.reference,
+            "title": saved.title, "rerun_of": saved.rerun_of, **saved.result, "outdated_layers": outdated,
+            "links": {"self": url_for("site_checks.get_check", check_id=saved.id),
+                      "report": url_for("pages.site_report", check_id=saved.id),
+                      "pdf": url_for("pages.site_report_pdf", check_id=saved.id),
+                      "rerun": url_for("site_checks.rerun_check", check_id=saved.id)}}
+
+
+def _created(check_id: int):
+    session = get_session()
+    session.commit()
+    saved = service.load(session, check_id)
+    response = jsonify(check_json(saved, []))
+    response.status_code = 201
+    response.headers["Location"] = url_for("site_checks.get_check", check_id=check_id)
+    return response
+
+
+@bp.post("")
+def create_check():
+    """Check a site (a GeoJSON Feature with the land use in its properties) and save the result."""
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ProblemError(400, "not-json", "Not JSON", "Send the site as a GeoJSON Feature (application/json).")
+    session = get_session()
+    site = service.site_input(body, _rules(), crs=parse_crs(request.args.get("crs"), WGS84),
+                              area_lonlat=districts.bounds_lonlat(session))
+    result = service.evaluate(session, site, _rules(), current_role())
+    return _created(service.save(session, site, result))
+
+
+@bp.get("")
+def list_checks():
+    session = get_session()
+    return jsonify(checks=[{"id": c.id, "created_at": c.created_at.isoformat(), "reference": c.reference,
+                            "title": c.title, "overall": c.result.get("overall"), "rerun_of": c.rerun_of,
+                            "districts": [d["name"] for d in c.result.get("districts", [])],
+                            "links": {"self": url_for("site_checks.get_check", check_id=c.id)}}
+                           for c in service.recent(session)])
+
+
+@bp.get("/<int:check_id>")
+def get_check(check_id: int):
+    session = get_session()
+    saved = service.load(session, check_id)
+    return jsonify(check_json(saved, service.outdated(session, saved, current_role())))
+
+
+@bp.post("/<int:check_id>/rerun")
+def rerun_check(check_id: int):
+    """Check a saved site again against today's layers; the new check lists what changed."""
+    return _created(service.rerun(get_session(), check_id, _rules(), current_role()))

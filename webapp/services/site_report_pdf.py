@@ -1,0 +1,295 @@
+"""The site check as a PDF for the planning file: A4, one or two pages, text kept selectable.
+
+Built with reportlab's platypus from the check dict (`evaluate()`'s result, or the API's `check_json`), in
+Swedish or English. The map is passed in as PNG bytes (see site_map.site_map_png) so this module needs no database.
+"""
+from __future__ import annotations
+
+import io
+import logging
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from layers.rules import LEVEL_COLOURS, LEVEL_WORDS, NO_DATA
+from webapp.services.site_map import FONT_DIR
+
+log = logging.getLogger(__name__)
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# A4 less 2 cm margins and the frame's 6 pt padding either side: what a table may span.
+WIDTH = A4[0] - 4 * cm - 12
+# Verdict colours of the web report (ColorBrewer RdYlGn), and whether the word reads better in white on them.
+# The verdict word reads better in white on the darkest colours.
+WHITE_TEXT = {"low", "very_high"}
+
+T = {
+    "sv": {"heading": "Riskkontroll för plats", "reference": "Diarienummer", "id": "Kontroll-id",
+           "date": "Datum och tid", "title": "Titel", "site": "Plats", "land_use": "Avsedd markanvändning",
+           "districts": "Stadsdelsområde och nämnd", "overall": "Sammanvägd bedömning", "map": "Karta",
+           "hazard": "Risk", "verdict": "Bedömning", "details": "Underlag", "rule": "Regel", "source": "Källa",
+           "layer": "Lager", "unverified": "standardvärde, ej verifierat", "version": "version",
+           "point": "punkt med buffert {buffer} m", "polygon": "område", "area": "yta", "centroid": "mittpunkt",
+           "vulnerable": "känsliga verksamheter", "none": "inga", "not_saved": "ej sparad",
+           "situation": "Lägesbilder", "changes": "Ändringar sedan kontroll {id}", "before": "före",
+           "after": "efter", "no_changes": "Inga ändringar.", "rerun_of": "omkörning av kontroll",
+           "demo": "DEMO-DATA – Demonstrationsdata: lagren för {layers} är syntetiska och saknar verklig giltighet. "
+                   "Rapporten får inte användas som underlag i ett planärende.",
+           "outdated": "Lagren {layers} har uppdaterats sedan kontrollen gjordes; kör om kontrollen.",
+           "footer": "Riskkarta – riskkontroll för plats", "page": "sida {n} av {total}"},
+    "en": {"heading": "Site risk check", "reference": "Reference number", "id": "Check id",
+           "date": "Date and time", "title": "Title", "site": "Site", "land_use": "Intended land use",
+           "districts": "District and committee", "overall": "Overall verdict", "map": "Map",
+           "hazard": "Hazard", "verdict": "Verdict", "details": "Basis", "rule": "Rule", "source": "Source",
+           "layer": "Layer", "unverified": "default value, not verified", "version": "version",
+           "point": "point with a {buffer} m buffer", "polygon": "polygon", "area": "area", "centroid": "centroid",
+           "vulnerable": "vulnerable occupants", "none": "none", "not_saved": "not saved",
+           "situation": "Situation pictures", "changes": "Changes since check {id}", "before": "before",
+           "after": "after", "no_changes": "No changes.", "rerun_of": "re-run of check",
+           "demo": "DEMO DATA – the layers for {layers} are synthetic demonstration data with no real-world validity. "
+                   "Do not use this report in a planning case.",
+           "outdated": "The layers {layers} have been updated since this check; run it again.",
+           "footer": "Riskkarta – site risk check", "page": "page {n} of {total}"},
+}
+
+
+@lru_cache(maxsize=1)
+def fonts() -> tuple[str, str]:
+    """The regular and bold font names: DejaVu Sans when installed (å ä ö ≥ ≤ ° –), else Helvetica."""
+    try:
+        pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONT_DIR / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+    except Exception as exc:  # reportlab raises TTFError or OSError depending on what is wrong with the file
+        log.warning("DejaVu fonts not usable (%s); the site report falls back to Helvetica, which cannot show "
+                    "≥ ≤ and may lose other characters. Install fonts-dejavu-core.", exc)
+        return "Helvetica", "Helvetica-Bold"
+    pdfmetrics.registerFontFamily("DejaVuSans", normal="DejaVuSans", bold="DejaVuSans-Bold",
+                                  italic="DejaVuSans", boldItalic="DejaVuSans-Bold")
+    return "DejaVuSans", "DejaVuSans-Bold"
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    regular, bold = fonts()
+    base = ParagraphStyle("base", fontName=regular, fontSize=9, leading=11.5)
+    return {"base": base,
+            "h1": ParagraphStyle("h1", base, fontName=bold, fontSize=17, leading=21, spaceAfter=4),
+            "h2": ParagraphStyle("h2", base, fontName=bold, fontSize=11, leading=14, spaceBefore=8, spaceAfter=3),
+            "label": ParagraphStyle("label", base, fontName=bold, fontSize=8.5),
+            "small": ParagraphStyle("small", base, fontSize=7.5, leading=9.5, textColor=colors.HexColor("#444444")),
+            "verdict": ParagraphStyle("verdict", base, fontName=bold, alignment=TA_CENTER),
+            "warning": ParagraphStyle("warning", base, fontName=bold, textColor=colors.HexColor("#8b0000"))}
+
+
+def _p(value: Any, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(str(value)), style)
+
+
+def _local(iso: str | None) -> datetime | None:
+    if not iso:
+        return None
+    moment = datetime.fromisoformat(iso)
+    return moment.astimezone(STOCKHOLM) if moment.tzinfo else moment.replace(tzinfo=STOCKHOLM)
+
+
+def _num(value: float, lang: str, digits: int = 0) -> str:
+    """A number with thin grouping and the language's decimal mark (Swedish: comma, non-breaking space)."""
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\u00a0").replace(".", ",") if lang == "sv" else text
+
+
+def _site_text(site: dict[str, Any], lang: str) -> str:
+    t = T[lang]
+    area = float(site.get("area_m2") or 0)
+    size = f"{_num(area, lang)} m²" if area < 10_000 else f"{_num(area / 10_000, lang, 2)} ha"
+    kind = (t["point"].format(buffer=_num(site.get("buffer_m") or 0, lang)) if site.get("kind") == "point"
+            else t["polygon"])
+    lon, lat = site.get("centroid") or (None, None)
+    where = f"; {t['centroid']} {lon:.5f}° E, {lat:.5f}° N (WGS 84)" if lon is not None else ""
+    return f"{kind.capitalize()}, {t['area']} {size}{where}"
+
+
+def _land_use_text(land_use: dict[str, Any], lang: str) -> str:
+    t = T[lang]
+    label = (land_use.get("label") or {}).get(lang) or land_use.get("group", "")
+    vulnerable = ", ".join(v.get(lang, "") for v in land_use.get("vulnerable_labels") or []) or t["none"]
+    return f"{label}; {t['vulnerable']}: {vulnerable}"
+
+
+def _reference_box(check: dict[str, Any], lang: str, st: dict[str, ParagraphStyle]) -> Table:
+    """The reference number, or an empty box for the case officer to write it in by hand."""
+    reference = check.get("reference") or ""
+    table = Table([[_p(T[lang]["reference"], st["label"]), _p(reference, st["h2"])]],
+                  colWidths=(4.0 * cm, 7.0 * cm), rowHeights=(0.9 * cm,), hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BOX", (1, 0), (1, 0), 0.8, colors.black)]))
+    return table
+
+
+def _facts_table(check: dict[str, Any], lang: str, st: dict[str, ParagraphStyle]) -> Table:
+    t = T[lang]
+    created = _local(check.get("created_at"))
+    when = created.strftime("%Y-%m-%d %H:%M") + " (Europe/Stockholm)" if created else t["not_saved"]
+    check_id = str(check["id"]) if check.get("id") is not None else t["not_saved"]
+    if check.get("rerun_of"):
+        check_id += f" ({t['rerun_of']} {check['rerun_of']})"
+    districts = "; ".join(f"{d['name']} ({d['committee']})" for d in check.get("districts", [])) or "–"
+    rows = [(t["id"], check_id), (t["date"], when), (t["title"], check.get("title") or "–"),
+            (t["site"], _site_text(check.get("site", {}), lang)),
+            (t["land_use"], _land_use_text(check.get("land_use", {}), lang)), (t["districts"], districts)]
+    table = Table([[_p(k, st["label"]), _p(v, st["base"])] for k, v in rows], colWidths=(4.0 * cm, 12.5 * cm))
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                               ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey)]))
+    return table
+
+
+def _layer_text(layer: dict[str, Any] | None, lang: str) -> str:
+    if not layer:
+        return "–"
+    updated = _local(layer.get("updated"))
+    date = updated.strftime("%Y-%m-%d") if updated else "–"
+    demo = " – DEMO" if layer.get("demo") else ""
+    return f"{layer['slug']}, {T[lang]['version']} {layer['version']} ({date}){demo}"
+
+
+def _details(h: dict[str, Any], lang: str, st: dict[str, ParagraphStyle]) -> list[Paragraph]:
+    t = T[lang]
+    source = h.get("source") or "–"
+    if h.get("source") and not h.get("source_verified"):
+        source += f" ({t['unverified']})"
+    rule = (h.get("rule") or {}).get(lang, "")
+    small = (f"<b>{t['rule']}:</b> {escape(rule)}<br/><b>{t['source']}:</b> {escape(source)}<br/>"
+             f"<b>{t['layer']}:</b> {escape(_layer_text(h.get('layer'), lang))}")
+    return [_p((h.get("sentence") or {}).get(lang, ""), st["base"]), Spacer(1, 2), Paragraph(small, st["small"])]
+
+
+def _verdict_cell(level: str, lang: str, st: dict[str, ParagraphStyle]) -> tuple[Paragraph, tuple]:
+    fill, white = LEVEL_COLOURS.get(level, LEVEL_COLOURS[NO_DATA]), level in WHITE_TEXT
+    style = ParagraphStyle("v", st["verdict"], textColor=colors.white if white else colors.black)
+    return _p(LEVEL_WORDS[lang].get(level, level), style), fill
+
+
+def _hazard_table(check: dict[str, Any], lang: str, st: dict[str, ParagraphStyle]) -> Table:
+    t = T[lang]
+    rows: list[list[Any]] = [[_p(t["hazard"], st["label"]), _p(t["verdict"], st["label"]),
+                              _p(t["details"], st["label"])]]
+    style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("VALIGN", (1, 1), (1, -1), "MIDDLE"),
+             ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]
+    for i, h in enumerate(check.get("hazards", []), start=1):
+        verdict, fill = _verdict_cell(h["level"], lang, st)
+        rows.append([_p((h.get("title") or {}).get(lang, h["hazard"]), st["label"]), verdict, _details(h, lang, st)])
+        style.append(("BACKGROUND", (1, i), (1, i), colors.HexColor(fill)))
+    table = Table(rows, colWidths=(3.2 * cm, 2.6 * cm, 10.7 * cm), repeatRows=1)
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _changes(check: dict[str, Any], lang: str, st: dict[str, ParagraphStyle]) -> list[Any]:
+    t = T[lang]
+    out: list[Any] = [_p(t["changes"].format(id=check.get("rerun_of")), st["h2"])]
+    if not check.get("changes"):
+        return out + [_p(t["no_changes"], st["base"])]
+    rows = [[_p(t["hazard"], st["label"]), _p(f"{t['verdict']}: {t['before']} → {t['after']}", st["label"]),
+             _p(f"{t['layer']} {t['version']}", st["label"])]]
+    for c in check["changes"]:
+        words = LEVEL_WORDS[lang]
+        rows.append([_p((c.get("title") or {}).get(lang, c["hazard"]), st["base"]),
+                     _p(f"{words.get(c['level_before'], c['level_before'])} → "
+                        f"{words.get(c['level_after'], c['level_after'])}", st["base"]),
+                     _p(f"{c.get('version_before')} → {c.get('version_after')}", st["base"])])
+    table = Table(rows, colWidths=(5.0 * cm, 6.5 * cm, 5.0 * cm))
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return out + [table]
+
+
+def _warning(message: str, st: dict[str, ParagraphStyle]) -> Table:
+    box = Table([[_p(message, st["warning"])]], colWidths=(WIDTH,))
+    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, colors.HexColor("#d73027")),
+                             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fde0dd"))]))
+    return box
+
+
+def _overall(check: dict[str, Any], lang: str, st: dict[str, ParagraphStyle]) -> Table:
+    """The overall verdict (the worst of the hazards) in its colour."""
+    verdict, fill = _verdict_cell(check.get("overall", "no_data"), lang, st)
+    table = Table([[_p(T[lang]["overall"], st["label"]), verdict]], colWidths=(5.8 * cm, 2.6 * cm), hAlign="LEFT")
+    table.setStyle(TableStyle([("BACKGROUND", (1, 0), (1, 0), colors.HexColor(fill)),
+                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (0, 0), 0)]))
+    return table
+
+
+def _map(map_png: bytes) -> Image:
+    image = Image(io.BytesIO(map_png))
+    ratio = image.imageHeight / image.imageWidth
+    image.drawWidth, image.drawHeight = WIDTH, WIDTH * ratio
+    return image
+
+
+def _story(check: dict[str, Any], lang: str, map_png: bytes | None) -> list[Any]:
+    st, t = _styles(), T[lang]
+    story: list[Any] = [_p(t["heading"], st["h1"]), _reference_box(check, lang, st), Spacer(1, 4),
+                        _facts_table(check, lang, st), Spacer(1, 6)]
+    demo = [h["title"][lang] for h in check.get("hazards", []) if (h.get("layer") or {}).get("demo")]
+    if demo:
+        story += [_warning(t["demo"].format(layers=", ".join(demo)), st), Spacer(1, 4)]
+    if check.get("outdated_layers"):
+        story += [_warning(t["outdated"].format(layers=", ".join(check["outdated_layers"])), st), Spacer(1, 4)]
+    if map_png:
+        story += [_map(map_png), Spacer(1, 6)]
+    story += [_overall(check, lang, st), Spacer(1, 6), _hazard_table(check, lang, st)]
+    note = (check.get("situation_pictures") or {}).get("note", {}).get(lang)
+    if note:
+        story += [KeepTogether([_p(t["situation"], st["h2"]), _p(note, st["base"])])]
+    if check.get("rerun_of") or check.get("changes"):
+        story += [KeepTogether(_changes(check, lang, st))]
+    return story
+
+
+def _footer_canvas(lang: str):
+    """A canvas that writes "Riskkarta" and "page n of N" on every page (N known only once all are laid out)."""
+    regular = fonts()[0]
+
+    class FooterCanvas(Canvas):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            for n, page in enumerate(self._pages, start=1):
+                self.__dict__.update(page)
+                self.setFont(regular, 8)
+                self.setFillColor(colors.HexColor("#555555"))
+                self.drawString(2 * cm, 1.2 * cm, T[lang]["footer"])
+                self.drawRightString(A4[0] - 2 * cm, 1.2 * cm, T[lang]["page"].format(n=n, total=len(self._pages)))
+                super().showPage()
+            super().save()
+
+    return FooterCanvas
+
+
+def render_pdf(check: dict[str, Any], *, lang: str = "sv", map_png: bytes | None = None) -> bytes:
+    """The check as an A4 PDF for the planning file, in Swedish ("sv") or English ("en")."""
+    lang = lang if lang in T else "sv"
+    out = io.BytesIO()
+    title = check.get("title") or T[lang]["heading"]
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=1.6 * cm,
+                            bottomMargin=1.8 * cm, title=title, author="Riskkarta", lang=lang)
+    doc.build(_story(check, lang, map_png), canvasmaker=_footer_canvas(lang))
+    return out.getvalue()
