@@ -44,7 +44,8 @@ HAZARDS = ("flood", "heat", "hazardous_goods", "drinking_water", "crime")
 
 
 def random_sites(session: Session, count: int, seed: int = 7) -> list[shapely.Point]:
-    city = shapely.from_wkb(session.execute(text("SELECT ST_AsBinary(ST_Union(geom)) FROM district")).scalar_one())
+    wkb = session.execute(text("SELECT ST_AsBinary(ST_Union(geom)) FROM district")).scalar_one()
+    city = shapely.from_wkb(bytes(wkb))
     rng = np.random.default_rng(seed)
     x0, y0, x1, y1 = city.bounds
     shapely.prepare(city)
@@ -60,15 +61,15 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def bare(session: Session, layers: dict, area: shapely.Geometry) -> None:
-    """The same reads with no service code: masked rasterio windows and the SQL on the raw connection."""
+def bare(session: Session, layers: dict, rasters: dict, area: shapely.Geometry) -> None:
+    """The same reads with no service code: masked windows of the open rasters and the SQL executed directly."""
     for slug in ("flood", "heat"):
-        with rasterio.open(layers[slug].raster.path) as src:
-            window = src.window(*area.bounds).round_offsets().round_lengths()
-            data = src.read(1, window=window, boundless=True, fill_value=src.nodata)
-            mask = geometry_mask([area], out_shape=data.shape, transform=src.window_transform(window), invert=True)
-            values = data[mask & (data != src.nodata)]
-            _ = (values.max(), values.mean()) if values.size else None
+        src = rasters[slug]
+        window = src.window(*area.bounds).round_offsets().round_lengths()
+        data = src.read(1, window=window, boundless=True, fill_value=src.nodata)
+        mask = geometry_mask([area], out_shape=data.shape, transform=src.window_transform(window), invert=True)
+        values = data[mask & (data != src.nodata)]
+        _ = (values.max(), values.mean()) if values.size else None
     wkb = area.wkb
     session.execute(site_proximity.NEAREST_ROUTES, {"wkb": wkb, "layer": layers["hazardous-goods"].id,
                                                      "search": site_proximity.SEARCH_M}).all()
@@ -77,7 +78,7 @@ def bare(session: Session, layers: dict, area: shapely.Geometry) -> None:
     session.execute(site_proximity.NEAREST_FACILITY, {"layer": water, "wkb": wkb}).all()
     session.execute(site_proximity.ROUTE_IN_ZONE,
                     {"water": water, "routes": routes, "wkb": wkb, "radius": 500.0}).all()
-    session.execute(site_proximity.CRIME_COUNTS, {"wkb": wkb, "radius": 250.0, "months": 12}).one()
+    session.execute(site_proximity.CRIME_NEAR, {"wkb": wkb, "radius": 250.0, "months": 12}).one()
     session.execute(text("SELECT code FROM district WHERE ST_Intersects(geom, ST_GeomFromWKB(:wkb, 3006))"),
                     {"wkb": wkb}).all()
 
@@ -123,6 +124,7 @@ def main() -> None:
         if not all(layers.get(s) and layers[s].has_data for s in ("flood", "heat", "hazardous-goods", "crime")):
             sys.exit("bench: load the demo city first (make run, or riskkarta demo load)")
         points = random_sites(session, args.sites)
+        rasters = {slug: rasterio.open(layers[slug].raster.path) for slug in ("flood", "heat")}
         cases = {"point, 50 m buffer": [(p, 50.0) for p in points],
                  "1 ha polygon": [(shapely.box(p.x - 50, p.y - 50, p.x + 50, p.y + 50), 0.0) for p in points]}
         for name, sites in cases.items():
@@ -137,7 +139,7 @@ def main() -> None:
                 for h, ms in result["timings_ms"].items():
                     per_hazard[h].append(ms)
                 started = time.perf_counter()
-                bare(session, layers, site.area())
+                bare(session, layers, rasters, site.area())
                 bare_times.append((time.perf_counter() - started) * 1000)
             print(f"{name}: {len(sites)} sites")
             print(f"  evaluate   p50 {pct(totals, 50):6.1f} ms   p95 {pct(totals, 95):6.1f} ms")
@@ -149,8 +151,8 @@ def main() -> None:
             times, ids = run_http(points[:300])
             print(f"HTTP POST /api/site-checks, point: p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms "
                   f"({len(times)} sequential requests, saved and then deleted)")
-            with session.begin():
-                session.execute(text("DELETE FROM site_check WHERE id = ANY(:ids)"), {"ids": ids})
+            session.execute(text("DELETE FROM site_check WHERE id = ANY(:ids)"), {"ids": ids})
+            session.commit()
     engine.dispose()
 
 

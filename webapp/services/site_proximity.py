@@ -4,6 +4,8 @@ Distances are measured in EPSG:3006 from the site's edge, with indexed SQL (ST_D
 """
 from __future__ import annotations
 
+from datetime import date
+
 import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -137,24 +139,38 @@ ZONE_NAMES = {
     "intake": {"sv": "råvattenintag", "en": "raw-water intake"},
 }
 
-CRIME_COUNTS = text("""
-    WITH s AS (SELECT ST_GeomFromWKB(:wkb, 3006) AS g),
-         since AS (SELECT now() - make_interval(months => :months) AS t)
-    SELECT (SELECT count(*) FROM incident AS i, s, since
-            WHERE ST_DWithin(i.geom, s.g, :radius) AND i.occurred_at >= since.t),
-           (SELECT count(*) FROM incident AS i, since WHERE i.occurred_at >= since.t),
-           (SELECT sum(ST_Area(geom)) FROM district),
-           (SELECT ST_Area(ST_Buffer(g, :radius)) FROM s)
+CRIME_NEAR = text("""
+    SELECT count(*) FROM incident AS i
+    WHERE ST_DWithin(i.geom, ST_GeomFromWKB(:wkb, 3006), :radius)
+      AND i.occurred_at >= now() - make_interval(months => :months)
 """)
+CITY_BASELINE = text("""
+    SELECT (SELECT count(*) FROM incident WHERE occurred_at >= now() - make_interval(months => :months)),
+           (SELECT sum(ST_Area(geom)) FROM district)
+""")
+# The city-wide count and area change only with a new import (a new layer version) and, slowly, with the date.
+_baselines: dict[tuple, tuple[int, float]] = {}
+
+
+def city_baseline(session: Session, version: int, months: int) -> tuple[int, float]:
+    """Incidents in the city over the period and the city's area, cached per layer version and day."""
+    key = (version, months, date.today())
+    if key not in _baselines:
+        if len(_baselines) > 16:
+            _baselines.clear()
+        count, area = session.execute(CITY_BASELINE, {"months": months}).one()
+        _baselines[key] = (int(count or 0), float(area or 0.0))
+    return _baselines[key]
 
 
 def crime(session: Session, info: LayerInfo | None, site: shapely.Geometry, rules: SiteRules) -> HazardResult:
     r = rules.crime
     if info is None or not info.has_data:
         return no_data("crime", info, "Inga händelsedata ännu.", "No incident data yet.")
-    count, city_count, city_area, around_area = session.execute(
-        CRIME_COUNTS, {"wkb": site.wkb, "radius": r.radius_m, "months": r.months}).one()
-    expected = (city_count or 0) * float(around_area) / float(city_area) if city_area else 0.0
+    count = session.execute(CRIME_NEAR, {"wkb": site.wkb, "radius": r.radius_m, "months": r.months}).scalar_one()
+    city_count, city_area = city_baseline(session, info.version, r.months)
+    around_area = site.buffer(r.radius_m, quad_segs=16).area
+    expected = city_count * around_area / city_area if city_area else 0.0
     ratio = count / expected if expected > 0 else 0.0
     level = level_at(ratio, r.ratio_levels)
     shown = count if count >= r.k_anonymity else f"< {r.k_anonymity}"
