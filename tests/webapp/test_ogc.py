@@ -408,3 +408,12 @@ def test_gdal_reads_a_hazard_layer_with_every_feature(ogrinfo, live_server, data
     assert expected > 5
     assert len(re.findall(r"^OGRFeature\(hazardous-goods\):", full, re.MULTILINE)) == expected
     assert re.search(r"LINESTRING \(1[78]\.\d+ 59\.\d+", full)
+
+
+def test_a_demo_layer_says_so_with_its_source_and_licence(client, as_role):
+    as_role("viewer")
+    body = client.get("/ogc/collections/hazardous-goods?f=json").get_json()
+    assert body["demo"] is True and "demo" in body["attribution"].lower() and "CC0" in body["license"]
+    assert "Demonstrationsdata" in body["description"]
+    districts = client.get("/ogc/collections/districts?f=json&lang=en").get_json()
+    assert districts["demo"] is True and "Demo data" in districts["description"]

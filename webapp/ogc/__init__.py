@@ -116,7 +116,8 @@ def _collection_body(c: features.Collection) -> dict:
         _link(_url("ogc.queryables", collection_id=c.id), "http://www.opengis.net/def/rel/ogc/1.0/queryables",
               "application/schema+json", "Queryables"),
     ]
-    body = {"id": c.id, "title": c.title, "description": c.description, "links": links}
+    body = {"id": c.id, "title": c.title, "description": c.description, "links": links,
+            "attribution": c.attribution, "license": c.license, "demo": c.demo}
     extent: dict = {}
     if c.bbox is not None:
         extent["spatial"] = {"bbox": [list(c.bbox)], "crs": features.CRS84_URI}

@@ -72,6 +72,10 @@ class Collection:
     temporal: bool = False
     crs: tuple[str, ...] = CRS_LIST
     storage_crs: str = STORAGE_CRS
+    # Provenance, shown wherever the data is: the source, its licence, and whether it is demo data.
+    attribution: str | None = None
+    license: str | None = None
+    demo: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,8 @@ def _text(lang: str, sv: str, en: str) -> str:
 # --- collections ---------------------------------------------------------------------------------------
 
 _LAYERS_SQL = """
-    SELECT l.slug, l.title_sv, l.title_en, ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
+    SELECT l.slug, l.title_sv, l.title_en, l.source, l.licence, l.is_demo,
+           ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
     FROM layer l
     LEFT JOIN LATERAL (
         SELECT ST_Transform(ST_Segmentize(ST_SetSRID(ST_Extent(f.geom)::geometry, 3006), 500), 4326) AS b
@@ -119,9 +124,16 @@ _LAYERS_SQL = """
     ORDER BY l.slug
 """
 _DISTRICTS_EXTENT = """
-    SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (SELECT ST_Transform(ST_Segmentize(
-        ST_SetSRID(ST_Extent(geom)::geometry, 3006), 500), 4326) AS b FROM district) AS e
+    SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), sources, demo FROM (SELECT ST_Transform(ST_Segmentize(
+        ST_SetSRID(ST_Extent(geom)::geometry, 3006), 500), 4326) AS b, string_agg(DISTINCT source, '; ') AS sources,
+        bool_or(source ILIKE '%demo%') AS demo FROM district) AS e
 """
+_CRIME_PROVENANCE = "SELECT source, licence, is_demo FROM layer WHERE slug = 'crime'"
+DEMO_NOTE = {"sv": " Demonstrationsdata: genererade, inte verkliga.", "en": " Demo data: generated, not real."}
+
+
+def _described(text_: str, demo: bool, lang: str) -> str:
+    return text_ + DEMO_NOTE["en" if lang == "en" else "sv"] if demo else text_
 _CRIME_EXTENT = """
     SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), t0, t1 FROM (SELECT ST_Transform(ST_Segmentize(
         ST_SetSRID(ST_Extent(geom)::geometry, 3006), 500), 4326) AS b, min(occurred_at) AS t0,
@@ -159,26 +171,32 @@ def collections(session: Session, role: str, lang: str = "sv", only: str | None 
     points for the roles allowed them. Extents are computed from the data."""
     found: list[Collection] = []
     if only in (None, DISTRICTS):
+        *bounds, sources, demo = session.execute(text(_DISTRICTS_EXTENT)).one()
         found.append(Collection(
             DISTRICTS, _text(lang, "Stadsdelsområden", "District areas"),
-            _text(lang, "Stadens stadsdelsområden och de nämnder som ansvarar för dem.",
-                  "The city's district areas and the committees responsible for them."),
-            tuple(_SOURCES[DISTRICTS].filters), bbox=_bbox(session.execute(text(_DISTRICTS_EXTENT)).one())))
+            _described(_text(lang, "Stadens stadsdelsområden och de nämnder som ansvarar för dem.",
+                             "The city's district areas and the committees responsible for them."), bool(demo), lang),
+            tuple(_SOURCES[DISTRICTS].filters), bbox=_bbox(bounds), attribution=sources, demo=bool(demo)))
     if only in (None, CRIME) and may_see_incident_points(role):
         row = session.execute(text(_CRIME_EXTENT)).one()
+        source, licence, demo = session.execute(text(_CRIME_PROVENANCE)).one_or_none() or (None, None, False)
         found.append(Collection(
             CRIME, _text(lang, "Brott: anmälda händelser (punkter)", "Crime: reported incidents (points)"),
-            _text(lang, "Anmälda händelser som punkter; endast för stadsledningskontoret och administratörer.",
-                  "Reported incidents as points; for the city office and administrators only."),
+            _described(_text(lang, "Anmälda händelser som punkter; endast för stadsledningskontoret och "
+                                   "administratörer.",
+                             "Reported incidents as points; for the city office and administrators only."),
+                       bool(demo), lang),
             tuple(_SOURCES[CRIME].filters), bbox=_bbox(row),
-            interval=None if row[4] is None else (_iso(row[4]), _iso(row[5])), temporal=True))
+            interval=None if row[4] is None else (_iso(row[4]), _iso(row[5])), temporal=True,
+            attribution=source, license=licence or None, demo=bool(demo)))
     if only not in (DISTRICTS, CRIME):
         rows = session.execute(text(_LAYERS_SQL), {"levels": _levels(role), "reserved": [DISTRICTS, CRIME],
                                                    "slug": only}).all()
-        for slug, title_sv, title_en, *bounds in rows:
+        for slug, title_sv, title_en, source, licence, demo, *bounds in rows:
             title = _text(lang, title_sv, title_en)
-            found.append(Collection(slug, title, _layer_description(slug, title, lang), _queryables(slug),
-                                    bbox=_bbox(bounds)))
+            found.append(Collection(slug, title, _described(_layer_description(slug, title, lang), demo, lang),
+                                    _queryables(slug), bbox=_bbox(bounds), attribution=source,
+                                    license=licence or None, demo=demo))
     return found
 
 
