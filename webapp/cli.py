@@ -149,7 +149,8 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
     settings = Settings.from_env()
     with transaction() as session:
         if slug == "crime":
-            result = incidents.import_csv(session, file, source=source, crs=crs)
+            with click.progressbar(length=_line_count(file), label="crime: reading incidents", file=sys.stderr) as bar:
+                result = incidents.import_csv(session, file, source=source, crs=crs, progress=bar.update)
         elif definition.kind == "raster":
             result = layer_import.import_raster(session, slug, file, settings.data_dir, source=source,
                                                 licence=licence)
@@ -164,6 +165,11 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
                f"{bounds}; {result.seconds} s")
     for note in result.notes:
         click.echo(f"{slug}: {note}")
+
+
+def _line_count(file: Path) -> int:
+    with open(file, "rb") as handle:
+        return sum(1 for _ in handle)
 
 
 def _feature_count(file: Path, layer: str | None) -> int:

@@ -193,3 +193,17 @@ def test_cli_imports_a_layer_and_prints_a_summary(throwaway_database, tmp_path):
             assert state(session, "hazardous-goods") == (1, 1)
             assert catalog.get_layer(session, "hazardous-goods", "admin").licence == "CC0"
         engine.dispose()
+
+
+def test_cli_imports_an_incident_csv_with_a_progress_bar(throwaway_database, tmp_path):
+    with throwaway_database("riskkarta_test_csv_cli") as database:
+        db.upgrade(database.url)
+        path = tmp_path / "incidents.csv"
+        lines = ["occurred_at,category,x,y"] + [f"2026-05-{1 + i % 28:02d} 12:00,theft,{674000 + i},6580000"
+                                                for i in range(12_000)]
+        path.write_text("\n".join(lines) + "\n")
+        result = CliRunner().invoke(main, ["import", "layer", "crime", str(path)],
+                                    env={"DATABASE_URL": database.url})
+        assert result.exit_code == 0, result.output
+        assert "crime: version 1; 12000 features" in result.output
+        assert "crime: theft 12000" in result.output

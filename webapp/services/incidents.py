@@ -5,7 +5,7 @@ import csv
 import io
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -100,7 +100,8 @@ def _category(value: str) -> str:
 
 
 def import_csv(session: Session, path: Path, *, source: str | None = None, crs: str | None = None,
-               time_field: str | None = None, category_field: str | None = None) -> LayerImport:
+               time_field: str | None = None, category_field: str | None = None,
+               progress: Callable[[int], None] | None = None) -> LayerImport:
     """Replace the incidents with those of a CSV: time, category, and lon/lat or x/y (SWEREF 99 TM unless `crs`).
     Any bad row refuses the whole file, naming the line."""
     started = time.perf_counter()
@@ -132,6 +133,8 @@ def import_csv(session: Session, path: Path, *, source: str | None = None, crs: 
                 ys.append(float(row[lat if use_lonlat else y]))
             except (TypeError, ValueError):
                 raise refused(f"Line {line}: the coordinates are not numbers.") from None
+            if progress and line % 5000 == 0:
+                progress(5000)
     if not times:
         raise refused(f"{path.name} has no incidents.")
     ex, ny = transformer(source_crs, SWEREF99TM).transform(np.array(xs), np.array(ys))
