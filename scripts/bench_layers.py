@@ -102,11 +102,11 @@ def _loop(args) -> int:
                     image.render(img_format="PNG")
                 done += 1
     except ImportError:
-        from geo import raster
+        from geo import png, raster
 
         while time.perf_counter() < end:
             z, x, y = tile_list[done % len(tile_list)]
-            raster.render_png(raster.read_tile(path, z, x, y), [(None, None, "#08306b")])
+            png.render_png(raster.read_tile(path, z, x, y), [(None, None, "#08306b")])
             done += 1
     return done
 

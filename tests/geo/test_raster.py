@@ -19,7 +19,7 @@ from rasterio.enums import Resampling
 from rasterio.warp import reproject
 from shapely.geometry import box
 
-from geo import crs, raster
+from geo import crs, png, raster
 from geo.tiles import tile_bounds_3857, tile_for_lonlat
 from layers.flood import DEFINITION as FLOOD
 
@@ -262,8 +262,8 @@ def _decode_png(png: bytes) -> tuple[dict, np.ndarray, list[tuple[int, int, int]
 def test_render_png_is_a_palette_png_with_the_class_colours(depth_cog: Path) -> None:
     z = 16
     x, y, row, col = _city_hall_pixel(z)
-    png = raster.render_png(raster.read_tile(depth_cog, z, x, y), FLOOD_CLASSES, scale=0.01, transparent_below=0.1)
-    header, index, palette, alpha = _decode_png(png)
+    encoded = png.render_png(raster.read_tile(depth_cog, z, x, y), FLOOD_CLASSES, scale=0.01, transparent_below=0.1)
+    header, index, palette, alpha = _decode_png(encoded)
     assert header == {"width": 256, "height": 256, "depth": 8, "colour": 3}
     # 150 cm = 1.5 m is in the "1.0+" class, drawn #08306b and opaque.
     assert palette[index[row, col]] == (0x08, 0x30, 0x6B) and alpha[index[row, col]] == 255
@@ -272,7 +272,7 @@ def test_render_png_is_a_palette_png_with_the_class_colours(depth_cog: Path) -> 
 def test_render_png_makes_no_data_and_shallow_water_transparent() -> None:
     values = np.ma.MaskedArray(np.array([[65535, 5, 20, 200]], dtype=np.uint16),
                                mask=[[True, False, False, False]])
-    _, index, palette, alpha = _decode_png(raster.render_png(values, FLOOD_CLASSES, scale=0.01,
+    _, index, palette, alpha = _decode_png(png.render_png(values, FLOOD_CLASSES, scale=0.01,
                                                              transparent_below=0.1))
     assert alpha[index[0, 0]] == 0, "no-data is transparent"
     assert alpha[index[0, 1]] == 0, "5 cm is below the 0.1 m threshold"
@@ -284,7 +284,7 @@ def test_render_png_makes_no_data_and_shallow_water_transparent() -> None:
                          ids=lambda v: f"{v} cm is drawn in the class the layer definition gives it")
 def test_render_png_classes_agree_with_the_layer_definition(stored: int) -> None:
     values = np.ma.MaskedArray(np.array([[stored]], dtype=np.uint16))
-    _, index, palette, alpha = _decode_png(raster.render_png(values, FLOOD_CLASSES, scale=0.01))
+    _, index, palette, alpha = _decode_png(png.render_png(values, FLOOD_CLASSES, scale=0.01))
     expected = FLOOD.class_for_value(stored * 0.01)
     assert expected is not None
     assert index[0, 0] == FLOOD.classes.index(expected) + 1
@@ -295,13 +295,13 @@ def test_render_png_classes_agree_with_the_layer_definition(stored: int) -> None
 def test_render_png_applies_scale_and_offset_to_floats() -> None:
     values = np.ma.MaskedArray(np.array([[0.0, 10.0, np.nan]], dtype=np.float32), mask=[[False, False, True]])
     classes = [(None, 25.0, "#0000ff"), (25.0, None, "#ff0000")]
-    _, index, palette, alpha = _decode_png(raster.render_png(values, classes, scale=2.0, offset=20.0))
+    _, index, palette, alpha = _decode_png(png.render_png(values, classes, scale=2.0, offset=20.0))
     assert palette[index[0, 0]] == (0, 0, 255) and palette[index[0, 1]] == (255, 0, 0)
     assert alpha[index[0, 2]] == 0
 
 
 def test_empty_png_is_a_transparent_256_tile() -> None:
-    header, index, _, alpha = _decode_png(raster.EMPTY_PNG)
+    header, index, _, alpha = _decode_png(png.EMPTY_PNG)
     assert header["width"] == header["height"] == 256
     assert {alpha[i] for i in np.unique(index)} == {0}
 

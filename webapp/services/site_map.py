@@ -23,7 +23,7 @@ from shapely.geometry import shape
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo import raster
+from geo import png as png_codec
 from geo.crs import SWEREF99TM, WGS84, transform_geom
 from webapp.services import layers as catalog
 from webapp.services.layers import LayerInfo
@@ -143,7 +143,7 @@ def _draw_flood(img: Image.Image, info: LayerInfo, frame: _Frame) -> bool:
     spec = info.definition.raster
     classes = [(c.min, c.max, c.color) for c in info.definition.classes]
     # The tile renderer's classes and palette, so the report shows the colours the web map shows.
-    png = raster.render_png(values, classes, scale=info.raster.scale, offset=info.raster.offset,
+    png = png_codec.render_png(values, classes, scale=info.raster.scale, offset=info.raster.offset,
                             transparent_below=spec.transparent_below if spec else None)
     overlay = Image.open(io.BytesIO(png)).convert("RGBA")
     img.paste(overlay, mask=overlay)

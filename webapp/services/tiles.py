@@ -11,7 +11,7 @@ from collections import OrderedDict
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo import raster
+from geo import png, raster
 from geo.tiles import tile_bounds_3006, tile_bounds_3857
 from layers.crime import K_ANONYMITY, cell_size_m
 from webapp.services.layers import LayerInfo
@@ -116,12 +116,12 @@ def raster_tile(info: LayerInfo, z: int, x: int, y: int) -> bytes:
     """A classed, transparent-where-empty PNG of a raster layer on the Web Mercator grid."""
     box = tile_bounds_3006(z, x, y)
     if info.raster is None or _misses(info, box):
-        return raster.EMPTY_PNG
+        return png.EMPTY_PNG
     values = raster.read_tile(info.raster.path, z, x, y, band=info.raster.band)
     if values.mask.all():
-        return raster.EMPTY_PNG
+        return png.EMPTY_PNG
     definition = info.definition
     classes = [(c.min, c.max, c.color) for c in definition.classes]
     spec = definition.raster
-    return raster.render_png(values, classes, scale=info.raster.scale, offset=info.raster.offset,
+    return png.render_png(values, classes, scale=info.raster.scale, offset=info.raster.offset,
                              transparent_below=spec.transparent_below if spec else None)
