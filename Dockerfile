@@ -6,6 +6,8 @@ COPY scripts/assets.py scripts/assets.py
 RUN mkdir -p webapp/static && python3 scripts/assets.py
 
 FROM python:3.11-slim-bookworm
+# DejaVu Sans for the PDF reports (Swedish letters, ≥, °).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 RISKKARTA_HOME=/var/lib/riskkarta
 WORKDIR /app
 COPY pyproject.toml README.md ./

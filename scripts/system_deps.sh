@@ -22,9 +22,10 @@ fi
 have_pkg gdal-bin || want+=(gdal-bin)
 command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 python3 -c 'import ensurepip, venv' 2>/dev/null || want+=(python3-venv)
+# The PDF reports and map images use DejaVu Sans (Swedish letters, ≥, °).
+have_pkg fonts-dejavu-core || want+=(fonts-dejavu-core)
 if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null 2>&1 || want+=(chromium)
-  have_pkg fonts-dejavu-core || want+=(fonts-dejavu-core)
 fi
 
 [ ${#want[@]} -eq 0 ] && exit 0
