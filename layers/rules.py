@@ -77,8 +77,10 @@ class HazardousGoodsRules:
     # The distance each land-use group must keep from a route (edge of site to route); vulnerable → "C_vulnerable".
     required_distance_m: dict[str, float] = field(default_factory=lambda: {
         "A": 0.0, "B": 25.0, "C": 50.0, "C_vulnerable": 75.0})
+    # Verified: the joint risk policy of the Stockholm, Skåne and Västra Götaland county boards defines the 150 m
+    # risk-management distance within which the risks of hazardous-goods transport must be assessed.
     source: Source = Source("Länsstyrelsen i Stockholms län, Fakta 2016:4, Riktlinjer för planläggning intill vägar "
-                            "och järnvägar med transporter av farligt gods; gemensam riskpolicy för Stockholms län",
+                            "och järnvägar där det transporteras farligt gods; länsstyrelsernas gemensamma riskpolicy",
                             True)
     required_source: Source = Source("Avstånd per markanvändningsgrupp: Riskkartas platshållare, att stämma av mot "
                                      "Fakta 2016:4", False)
