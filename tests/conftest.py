@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from pytest_postgresql.janitor import DatabaseJanitor
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +22,11 @@ from webapp import create_app, db
 from webapp.config import LOCAL_PGPORT, Settings, local_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests draw the same examples on every run (a CI failure can be replayed) and have no deadline (a busy
+# two-core CI machine is not a bug).
+hypothesis_settings.register_profile("riskkarta", derandomize=True, deadline=None)
+hypothesis_settings.load_profile("riskkarta")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
