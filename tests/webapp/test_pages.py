@@ -86,3 +86,29 @@ def test_chromium_viewer_shows_all_five_hazards(live_server, artifacts, browser_
     page.goto(live_server + "/?lang=en", wait_until="networkidle")
     assert "Cloudburst flooding" in page.locator(".layer-list").inner_text()
     assert log == {"outside": [], "errors": [], "failed": []}
+
+
+@pytest.mark.browser
+def test_a_district_name_with_markup_is_shown_as_text(live_server, browser_page, database_url):
+    """Names come from imported files: markup in them must never run in the page."""
+    from sqlalchemy import create_engine, text
+
+    from webapp.db import normalise_url
+
+    engine = create_engine(normalise_url(database_url))
+    with engine.begin() as connection:
+        old = connection.execute(text("SELECT name FROM district WHERE code = '11'")).scalar_one()
+        connection.execute(text("UPDATE district SET name = :n WHERE code = '11'"),
+                           {"n": '<img src=x onerror="window.pwned=1">Söder'})
+    try:
+        page, log = browser_page
+        page.goto(live_server + "/", wait_until="networkidle")
+        shapes = page.locator(".leaflet-overlay-pane > svg path.leaflet-interactive")
+        for i in range(shapes.count()):
+            shapes.nth(i).hover(force=True)
+        assert page.evaluate("window.pwned") is None
+        assert "<img" in page.locator(".districts").inner_text()
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE district SET name = :n WHERE code = '11'"), {"n": old})
+        engine.dispose()

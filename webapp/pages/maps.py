@@ -1,6 +1,8 @@
 """Folium maps whose Leaflet and plugins come from the app's own /static/vendor, never from a CDN."""
 from __future__ import annotations
 
+import html
+import json
 from dataclasses import dataclass
 
 import folium
@@ -46,8 +48,15 @@ def base_map(settings: Settings, bounds: tuple[float, float, float, float], base
 
 
 def add_districts(m: folium.Map, collection_geojson: str, name: str, aliases: list[str]) -> folium.GeoJson:
+    """The districts with name and committee on hover. folium's tooltip writes values as HTML, so the texts (which
+    come from imported files) are escaped here."""
+    collection = json.loads(collection_geojson)
+    for feature in collection["features"]:
+        props = feature["properties"]
+        for key in ("name", "committee"):
+            props[key] = html.escape(str(props.get(key) or ""))
     layer = folium.GeoJson(
-        collection_geojson,
+        collection,
         name=name,
         style_function=lambda _feature: DISTRICT_STYLE,
         highlight_function=lambda _feature: DISTRICT_HIGHLIGHT,
