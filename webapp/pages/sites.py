@@ -15,8 +15,8 @@ from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.i18n import current_language, texts
 from webapp.pages import bp
-from webapp.pages.maps import VectorGridLayer, add_districts, base_map, render
-from webapp.pages.viewer import DEFAULT_OPACITY, tile_url
+from webapp.pages.maps import add_districts, base_map, render
+from webapp.pages.viewer import map_layer
 from webapp.services import districts
 from webapp.services import layers as catalog
 from webapp.services import site_check as service
@@ -105,16 +105,7 @@ def _report_map(session, check: dict[str, Any], lang: str):
     for info in catalog.visible_layers(session, current_role()):
         if info.slug not in REPORT_LAYERS or not info.has_data:
             continue
-        d, show = info.definition, REPORT_LAYERS[info.slug]
-        title = d.title(lang)
-        if info.kind == "raster":
-            folium.TileLayer(tile_url(info), name=title, attr=info.source, overlay=True, control=True, show=show,
-                             opacity=DEFAULT_OPACITY, max_zoom=20, min_zoom=8).add_to(m)
-        else:
-            config = {"slug": info.slug, "geometry": d.geometry, "title": title,
-                      "classes": {c.key: {"label": c.label(lang), "color": c.color} for c in d.classes},
-                      "aggregated": False, "countLabel": t.count_cells, "cellClasses": []}
-            VectorGridLayer(tile_url(info), title, config, show=show).add_to(m)
+        map_layer(info, lang, t, show=REPORT_LAYERS[info.slug]).add_to(m)
     folium.GeoJson(json.dumps(site["geometry"]), name=t.site_layer, style_function=lambda _f: SITE_STYLE,
                    tooltip=t.site_layer).add_to(m)
     if site["kind"] == "point" and site.get("given"):

@@ -1,6 +1,7 @@
 """The layer viewer: districts plus every layer the role may see, as folium layers over local assets."""
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import folium
@@ -37,6 +38,20 @@ def tile_url(info: LayerInfo) -> str:
         "/0/0/0.", "/{z}/{x}/{y}.")
 
 
+def map_layer(info: LayerInfo, lang: str, texts, *, show: bool):
+    """A layer with data as a folium layer: PNG tiles for rasters, vector tiles drawn by viewer.js otherwise."""
+    d = info.definition
+    title = d.title(lang)
+    if info.kind == "raster":
+        # Leaflet writes attributions as HTML; a layer's source comes from an import, so it is escaped.
+        return folium.TileLayer(tile_url(info), name=title, attr=html.escape(info.source), overlay=True, control=True,
+                                show=show, opacity=DEFAULT_OPACITY, max_zoom=20, min_zoom=8)
+    config = {"slug": info.slug, "geometry": d.geometry, "title": title,
+              "classes": {c.key: {"label": c.label(lang), "color": c.color} for c in d.classes},
+              "aggregated": info.slug == "crime", "countLabel": texts.count_cells, "cellClasses": COUNT_CLASSES}
+    return VectorGridLayer(tile_url(info), title, config, show=show)
+
+
 def viewer_map(districts_geojson: str, bounds, layer_infos: list[LayerInfo], settings: Settings, lang: str,
                texts) -> tuple[MapParts, list[PanelLayer]]:
     """The viewer's map and, per layer, what its panel entry needs."""
@@ -50,15 +65,7 @@ def viewer_map(districts_geojson: str, bounds, layer_infos: list[LayerInfo], set
             panel.append(PanelLayer(info, title, None, DEFAULT_OPACITY))
             continue
         show = d.hazard in ("flood", "hazardous_goods", "drinking_water")
-        if info.kind == "raster":
-            layer = folium.TileLayer(tile_url(info), name=title, attr=info.source, overlay=True, control=True,
-                                     show=show, opacity=DEFAULT_OPACITY, max_zoom=20, min_zoom=8)
-        else:
-            config = {"slug": info.slug, "geometry": d.geometry, "title": title,
-                      "classes": {c.key: {"label": c.label(lang), "color": c.color} for c in d.classes},
-                      "aggregated": info.slug == "crime", "countLabel": texts.count_cells,
-                      "cellClasses": COUNT_CLASSES}
-            layer = VectorGridLayer(tile_url(info), title, config, show=show)
+        layer = map_layer(info, lang, texts, show=show)
         layer.add_to(m)
         panel.append(PanelLayer(info, title, layer.get_name(), DEFAULT_OPACITY))
     folium.LayerControl(collapsed=True).add_to(m)
