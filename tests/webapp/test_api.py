@@ -109,3 +109,16 @@ def test_bad_geometry_is_refused_with_a_reason(client, body, status, fragment):
     assert response.status_code == status
     assert response.mimetype == PROBLEM_JSON
     assert fragment.lower() in response.get_json(force=True)["detail"].lower()
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_problem(settings):
+    import dataclasses
+
+    from webapp import create_app
+
+    app = create_app(dataclasses.replace(settings, database_url="postgresql://riskkarta@127.0.0.1:9/riskkarta"))
+    for url in ("/api/health", "/api/districts", "/tiles/flood/1/12/2253/1204.png"):
+        response = app.test_client().get(url)
+        assert response.status_code == 503, url
+        assert response.mimetype == PROBLEM_JSON
+        assert "cannot be reached" in response.get_json(force=True)["detail"]
