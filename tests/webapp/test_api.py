@@ -122,3 +122,15 @@ def test_a_database_that_cannot_be_reached_is_a_503_problem(settings):
         assert response.status_code == 503, url
         assert response.mimetype == PROBLEM_JSON
         assert "cannot be reached" in response.get_json(force=True)["detail"]
+
+
+@pytest.mark.parametrize(("method", "url", "body"), [
+    ("get", "/ogc/collections/districts/items/%00", None),
+    ("get", "/api/districts?crs=%00", None),
+    ("post", "/api/site-checks", {"type": "Feature", "geometry": {"type": "Point", "coordinates": [18.07, 59.31]},
+                                  "properties": {"land_use": "C", "title": "a\u0000b"}}),
+    ("get", "/ogc/collections/districts/items?offset=99999999999999999999", None),
+], ids=["a NUL in the path", "a NUL in a parameter", "a NUL in a JSON body", "an offset past any integer"])
+def test_values_the_database_cannot_hold_are_refused_not_500(client, method, url, body):
+    response = getattr(client, method)(url, json=body) if body is not None else getattr(client, method)(url)
+    assert response.status_code == 400 and response.mimetype == PROBLEM_JSON

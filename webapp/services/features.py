@@ -29,6 +29,7 @@ DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 # numberMatched is counted only when the page is full; a count that would pass this many rows is skipped
 # (numberMatched omitted, as Part 1 allows) so a bbox-less page over 100k incidents stays cheap.
 COUNT_CAP = 10_000
+MAX_INT = 2**31 - 1  # PostgreSQL's integer; larger offsets mean nothing here anyway
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 DISTRICTS, CRIME = "districts", "crime"
 
@@ -230,6 +231,8 @@ def _int(name: str, raw: str, minimum: int) -> int:
         raise _bad(f"Invalid {name}", f"{name} must be a whole number, not {raw!r}.") from None
     if value < minimum:
         raise _bad(f"Invalid {name}", f"{name} must be at least {minimum}, not {value}.")
+    if value > MAX_INT:
+        raise _bad(f"Invalid {name}", f"{name} must be at most {MAX_INT}, not {value}.")
     return value
 
 

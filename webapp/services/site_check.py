@@ -25,6 +25,7 @@ from webapp.services.site_hazards import flood, heat
 from webapp.services.site_proximity import crime, drinking_water, hazardous_goods
 
 SITE_TYPES = frozenset({"Point", "Polygon", "MultiPolygon"})
+GIVEN_AS = frozenset({"map", "drawn", "upload", "geojson"})  # how the page got the geometry
 
 
 def bad_input(detail: str, **extra) -> ProblemError:
@@ -93,7 +94,8 @@ def site_input(body: Any, rules: SiteRules, *, crs: int = WGS84, area_lonlat=Non
     else:
         gate = GeometryLimits(max_vertices=limits.max_vertices, allowed_types=SITE_TYPES)
         geom = parse_geometry(body, limits=gate, crs=crs)
-        how = {"given_as": str(props.get("given_as") or "geojson"), "epsg": crs}
+        given_as = props.get("given_as")
+        how = {"given_as": given_as if given_as in GIVEN_AS else "geojson", "epsg": crs}
     site = SiteInput(geom=geom, land_use=land_use, vulnerable=tuple(vulnerable), buffer_m=float(buffer_m), how=how,
                      reference=_text(props.get("reference"), "reference"), title=_text(props.get("title"), "title"))
     area = site.area().area
