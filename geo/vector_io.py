@@ -101,9 +101,17 @@ def _to_sweref(geoms: np.ndarray, source: CRS) -> np.ndarray:
 
 
 def _plain(column: np.ndarray) -> list[Any]:
-    """Attribute values as plain Python values (JSON-serialisable), NaN as None."""
-    values = column.tolist()
-    return [None if isinstance(v, float) and v != v else v for v in values]
+    """Attribute values as plain Python values (JSON-serialisable): NaN as None, text without NUL characters
+    (which PostgreSQL cannot store; fixed-width DBF fields are padded with them)."""
+    return [_clean(v) for v in column.tolist()]
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, str) and "\x00" in value:
+        return value.replace("\x00", "")
+    return value
 
 
 def _crs_name(crs: CRS) -> str:
