@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -136,17 +137,26 @@ def client(app, db_session):
     return app.test_client()
 
 
-@pytest.fixture(scope="session")
-def live_server(settings):
-    """The app on a real loopback port, for the browser and GDAL; it sees committed data only. Requests have the
-    `viewer` role (crisis management), as `make run` gives them."""
-    application = create_app(dataclasses.replace(settings, anonymous_role="viewer"))
+@contextmanager
+def serving(settings: Settings):
+    """The app on a real loopback port, in a thread; yields its base URL."""
+    application = create_app(settings)
     server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    application.extensions["riskkarta.engine"].dispose()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        application.extensions["riskkarta.engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(settings):
+    """The app for the browser and GDAL; it sees committed data only. Requests have the `viewer` role (crisis
+    management), as `make run` gives them."""
+    with serving(dataclasses.replace(settings, anonymous_role="viewer")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

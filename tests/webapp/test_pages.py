@@ -112,3 +112,20 @@ def test_a_district_name_with_markup_is_shown_as_text(live_server, browser_page,
         with engine.begin() as connection:
             connection.execute(text("UPDATE district SET name = :n WHERE code = '11'"), {"n": old})
         engine.dispose()
+
+
+@pytest.mark.browser
+def test_the_viewer_works_when_the_base_map_cannot_be_reached(settings, browser_page):
+    """A base map server that is down (a closed loopback port) costs the background, nothing else."""
+    import dataclasses
+
+    from tests.conftest import serving
+
+    down = dataclasses.replace(settings, anonymous_role="viewer", basemap_url="http://127.0.0.1:9/{z}/{x}/{y}.png")
+    page, log = browser_page
+    with serving(down) as url:
+        page.goto(url + "/", wait_until="networkidle")
+        page.wait_for_selector("img.leaflet-tile-loaded[src*='/tiles/flood/']")
+        assert page.locator(".leaflet-overlay-pane > svg path.leaflet-interactive").count() == 13
+        assert page.locator(".layer-list > li.layer").count() == 5
+    assert log["errors"] == [] and log["outside"] == []
