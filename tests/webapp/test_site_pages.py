@@ -1,4 +1,5 @@
 """The planner's site-check pages: the form, reading pasted coordinates, the report, and both in Chromium."""
+import json
 import re
 from urllib.parse import urlparse
 
@@ -248,3 +249,32 @@ def test_chromium_shows_a_bad_reading_next_to_the_form(live_server, browser_page
     assert "outside the city" in page.locator("#coordinates-result").inner_text()
     log["failed"] = [f for f in log["failed"] if "read-coordinates" not in f]  # the 422 is the expected answer
     assert log == {"outside": [], "errors": [], "failed": []}
+
+
+@pytest.mark.browser
+def test_chromium_checks_an_uploaded_geojson_file(live_server, artifacts, browser_page, tmp_path):
+    """A planner's GeoJSON file (a 1 ha plot on Södermalm) uploaded, checked and reported; a file that is not
+    GeoJSON gets a message by the form."""
+    page, log = browser_page
+    page.goto(live_server + "/sites", wait_until="networkidle")
+    junk = tmp_path / "notes.json"
+    junk.write_text("this is not JSON")
+    page.set_input_files("#geojson-file", str(junk))
+    page.wait_for_function("document.getElementById('form-error').textContent.indexOf('JSON') >= 0")
+    plot = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"namn": "Tomten"},
+            "geometry": {"type": "Polygon", "coordinates": [[[18.0720, 59.3138], [18.0737, 59.3138],
+                                                              [18.0737, 59.3147], [18.0720, 59.3147],
+                                                              [18.0720, 59.3138]]]}}]}
+    path = tmp_path / "tomten.geojson"
+    path.write_text(json.dumps(plot))
+    page.set_input_files("#geojson-file", str(path))
+    page.wait_for_function("document.getElementById('site-status').textContent.indexOf('uppladdad fil') >= 0")
+    assert page.locator("#form-error").inner_text() == ""  # the earlier file's message is gone
+    page.get_by_label("Grupp B", exact=False).check()
+    page.get_by_role("button", name="Kontrollera").click()
+    _expect_report(page, artifacts, "site_report_upload.png")
+    check_id = int(urlparse(page.url).path.rsplit("/", 1)[1])
+    saved = page.request.get(f"{live_server}/api/site-checks/{check_id}").json()
+    assert saved["site"]["how"]["given_as"] == "upload" and saved["land_use"]["group"] == "B"
+    assert saved["site"]["area_m2"] == pytest.approx(9_800, rel=0.1)
+    assert log["errors"] == [] and log["outside"] == []
