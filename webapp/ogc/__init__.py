@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from geo.crs import crs_uri
+from geo.crs import CRS84_URI, crs_uri
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
-from webapp.services import features
+from webapp.services import features, ogc_query
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -120,7 +120,7 @@ def _collection_body(c: features.Collection) -> dict:
             "attribution": c.attribution, "license": c.license, "demo": c.demo}
     extent: dict = {}
     if c.bbox is not None:
-        extent["spatial"] = {"bbox": [list(c.bbox)], "crs": features.CRS84_URI}
+        extent["spatial"] = {"bbox": [list(c.bbox)], "crs": CRS84_URI}
     if c.interval is not None:
         extent["temporal"] = {"interval": [list(c.interval)], "trs": features.GREGORIAN}
     if extent:
@@ -158,7 +158,7 @@ def queryables(collection_id: str):
 
 # --- items -----------------------------------------------------------------------------------------------
 
-def _items_links(collection_id: str, query: features.ItemsQuery, page: features.ItemsPage) -> list[dict]:
+def _items_links(collection_id: str, query: ogc_query.ItemsQuery, page: features.ItemsPage) -> list[dict]:
     links = _self_links("ogc.list_items", GEOJSON, collection_id=collection_id)
     args = {k: v for k, v in request.args.items()
             if k not in ("offset", "limit", "collection_id") and not k.startswith("_")}
@@ -183,7 +183,7 @@ def list_items(collection_id: str):
     session, role = get_session(), current_role()
     c = features.collection(session, role, collection_id, _lang()) if _wants_html() else None
     queryable = c.queryables if c else features.queryables_of(collection_id)
-    query = features.parse_items_query(request.args.to_dict(), queryable,
+    query = ogc_query.parse_items_query(request.args.to_dict(), queryable,
                                        temporal=collection_id == features.CRIME)
     page = features.items(session, role, collection_id, query)
     if page.number_returned == 0 and c is None:
@@ -210,7 +210,7 @@ def get_item(collection_id: str, feature_id: str):
     if unknown:
         raise ProblemError(400, "unknown-parameter", "Unknown query parameter",
                            f"Unknown parameter(s) {', '.join(unknown)}; a feature accepts crs, f, lang.")
-    srid = features.parse_crs_uri(request.args.get("crs"))
+    srid = ogc_query.parse_crs_uri(request.args.get("crs"))
     body = features.item(get_session(), current_role(), collection_id, feature_id, srid)
     feature = json.loads(body)
     links = _self_links("ogc.get_item", GEOJSON, collection_id=collection_id, feature_id=feature_id) + [
@@ -232,7 +232,7 @@ def _param(name: str, description: str, schema: dict, in_: str = "query", requir
 
 
 def _openapi(visible: list[features.Collection]) -> dict:
-    crs_enum = {"type": "string", "format": "uri", "enum": list(features.CRS_LIST)}
+    crs_enum = {"type": "string", "format": "uri", "enum": list(ogc_query.CRS_LIST)}
     common = [_param("f", "Response format.", {"type": "string", "enum": ["json", "html"]}),
               _param("lang", "Language of titles (sv or en).", {"type": "string", "enum": ["sv", "en"]})]
     items_params = common + [
@@ -240,7 +240,7 @@ def _openapi(visible: list[features.Collection]) -> dict:
                {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}),
         _param("bbox-crs", "CRS of bbox.", crs_enum), _param("crs", "CRS of the response.", crs_enum),
         _param("limit", "Features per page (larger values are clamped to 1000).",
-               {"type": "integer", "minimum": 1, "maximum": features.MAX_LIMIT, "default": features.DEFAULT_LIMIT}),
+               {"type": "integer", "minimum": 1, "maximum": ogc_query.MAX_LIMIT, "default": ogc_query.DEFAULT_LIMIT}),
         _param("offset", "Features to skip.", {"type": "integer", "minimum": 0, "default": 0}),
         _param("datetime", "RFC 3339 instant or interval (`..` open); filters collections with time.",
                {"type": "string"}),
