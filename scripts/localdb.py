@@ -27,7 +27,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = Path(os.environ.get("RISKKARTA_HOME", ROOT / ".riskkarta"))
-PORT = int(os.environ.get("RISKKARTA_PGPORT", "54329"))
+DEFAULT_PORT = 54329
+# The port a cluster was created with is kept beside it, so the app (webapp/config.py) finds it too.
+PORT_FILE = HOME / "pgport"
+
+
+def configured_port() -> int:
+    if os.environ.get("RISKKARTA_PGPORT"):
+        return int(os.environ["RISKKARTA_PGPORT"])
+    if PORT_FILE.exists():
+        return int(PORT_FILE.read_text().strip())
+    return DEFAULT_PORT
+
+
+PORT = configured_port()
 DB_USER = "riskkarta"
 DB_NAME = os.environ.get("RISKKARTA_PGDATABASE", "riskkarta")
 
@@ -124,7 +137,8 @@ def initdb() -> None:
     user = run_as()
     if user:
         shutil.chown(run, user=user)
-    print(f"localdb: creating a PostgreSQL cluster in {data}")
+    choose_free_port()
+    print(f"localdb: creating a PostgreSQL cluster in {data} on port {PORT}")
     sh([str(bindir() / "initdb"), "-D", str(data), "-U", DB_USER, "--auth=trust", "-E", "UTF8",
         "--locale=C.UTF-8"], quiet=True)
     conf = data / "postgresql.conf"
@@ -132,6 +146,15 @@ def initdb() -> None:
     lines += [f"port = {PORT}", f"unix_socket_directories = '{run}'"]
     with conf.open("a") as out:  # root may write the postgres user's file; ownership stays as it is
         out.write("\n# riskkarta\n" + "\n".join(lines) + "\n")
+
+
+def choose_free_port() -> None:
+    """For a new cluster: the default port, or the next free one when another server holds it (another
+    checkout's cluster, say). An explicit RISKKARTA_PGPORT is used as it is."""
+    global PORT
+    if not os.environ.get("RISKKARTA_PGPORT"):
+        PORT = next((p for p in range(DEFAULT_PORT, DEFAULT_PORT + 100) if not port_in_use(p)), DEFAULT_PORT)
+    PORT_FILE.write_text(f"{PORT}\n")
 
 
 def is_running() -> bool:
@@ -192,6 +215,7 @@ def clean() -> None:
     base = cluster_dir()
     shutil.rmtree(base, ignore_errors=True)
     shutil.rmtree(HOME / "pg", ignore_errors=True)
+    PORT_FILE.unlink(missing_ok=True)
     print(f"localdb: removed {base}")
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
 from webapp import create_app, db
-from webapp.config import LOCAL_PGPORT, Settings, local_database_url
+from webapp.config import Settings, local_database_url, local_pgport
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,7 +42,7 @@ class ThrowawayDatabase:
     def __init__(self, name: str) -> None:
         self.name = name
         self.url = local_database_url(name)
-        self.janitor = DatabaseJanitor(user="riskkarta", host="127.0.0.1", port=LOCAL_PGPORT,
+        self.janitor = DatabaseJanitor(user="riskkarta", host="127.0.0.1", port=local_pgport(),
                                        dbname=name, password=None)
 
     def __enter__(self) -> ThrowawayDatabase:

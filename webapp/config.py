@@ -7,18 +7,25 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LOCAL_PGPORT = int(os.environ.get("RISKKARTA_PGPORT", "54329"))
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 
 
-def local_database_url(database: str = "riskkarta") -> str:
-    """The URL of the cluster `scripts/localdb.py` runs under .riskkarta/pg."""
-    return f"postgresql+psycopg2://riskkarta@127.0.0.1:{LOCAL_PGPORT}/{database}"
-
-
 def _home() -> Path:
     return Path(os.environ.get("RISKKARTA_HOME", PROJECT_ROOT / ".riskkarta"))
+
+
+def local_pgport() -> int:
+    """The local cluster's port: RISKKARTA_PGPORT, else the one `scripts/localdb.py` created it with."""
+    if os.environ.get("RISKKARTA_PGPORT"):
+        return int(os.environ["RISKKARTA_PGPORT"])
+    port_file = _home() / "pgport"
+    return int(port_file.read_text().strip()) if port_file.exists() else 54329
+
+
+def local_database_url(database: str = "riskkarta") -> str:
+    """The URL of the cluster `scripts/localdb.py` runs under .riskkarta/pg."""
+    return f"postgresql+psycopg2://riskkarta@127.0.0.1:{local_pgport()}/{database}"
 
 
 def _secret_key() -> str:
