@@ -354,8 +354,3 @@ def zonal_stats(path: str | os.PathLike, geom: BaseGeometry, band: int = 1) -> Z
     return ZonalStats(int(values.size), nodata_count, float(values.min()), float(values.max()),
                       float(values.mean(dtype=np.float64)), values)
 
-
-def clear_cache() -> None:
-    """Forget the open datasets (tests, or after deleting files)."""
-    _cached_handle.cache_clear()
-

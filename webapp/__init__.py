@@ -45,7 +45,3 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.register_blueprint(tiles_bp)
     return app
-
-
-def settings_of(app: Flask) -> Settings:
-    return app.extensions["riskkarta.settings"]
