@@ -1,7 +1,6 @@
 """District imports from files the tests write: GeoJSON in WGS 84, GeoPackage in SWEREF 99 TM, zipped
 Shapefile; all or nothing."""
 import json
-import zipfile
 
 import numpy as np
 import pyogrio.raw
@@ -11,6 +10,7 @@ from click.testing import CliRunner
 from shapely.geometry import box
 
 from geo.crs import SWEREF99TM, WGS84, transform_geom
+from tests.files import zip_shapefile
 from webapp import db
 from webapp.cli import main
 from webapp.errors import ProblemError
@@ -70,11 +70,7 @@ def test_geopackage_in_sweref_with_named_fields(db_session, tmp_path):
 def test_zipped_shapefile_with_prj_imports(db_session, tmp_path):
     write_ogr(tmp_path / "omr.shp", [({"name": "Väst", "ADM_ID": 7.0}, transform_geom(WEST, SWEREF99TM, 3011))],
               driver="ESRI Shapefile", crs="EPSG:3011")
-    archive = tmp_path / "omr.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        for part in tmp_path.glob("omr.*"):
-            if part.suffix != ".zip":
-                zf.write(part, part.name)
+    archive = zip_shapefile(tmp_path / "omr.shp")
     result = import_districts(db_session, archive, code_field="adm_id")
     assert result.source_crs == "EPSG:3011" and result.inserted == 1
     # DBF stores the integer id as 7.0; the code reads "7", and the area survives the reprojection.
@@ -83,12 +79,7 @@ def test_zipped_shapefile_with_prj_imports(db_session, tmp_path):
 
 def write_shapefile_without_prj(tmp_path):
     write_ogr(tmp_path / "nocrs.shp", [({"name": "Väst"}, WEST)], driver="ESRI Shapefile")
-    archive = tmp_path / "nocrs.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        for part in tmp_path.glob("nocrs.*"):
-            if part.suffix not in (".zip", ".prj"):
-                zf.write(part, part.name)
-    return archive
+    return zip_shapefile(tmp_path / "nocrs.shp", with_prj=False)
 
 
 @pytest.mark.parametrize(("make", "fragment"), [

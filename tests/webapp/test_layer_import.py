@@ -1,6 +1,5 @@
 """Imports into the hazard layers, from files the tests write: all or nothing, the version goes up."""
 import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ from rasterio.transform import from_origin
 from shapely.geometry import LineString, Point, box
 
 from geo.crs import SWEREF99TM, WGS84, transform_geom
+from tests.files import zip_shapefile
 from webapp import db
 from webapp.cli import main
 from webapp.errors import ProblemError
@@ -68,12 +68,7 @@ def shapefile_zip_without_prj(tmp_path: Path) -> Path:
     pyogrio.raw.write(tmp_path / "leder.shp", np.array([ROUTE_A.wkb], dtype=object),
                       [np.array(["primary"], dtype=object)], ["class"], driver="ESRI Shapefile",
                       geometry_type="LineString")
-    archive = tmp_path / "leder.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        for part in tmp_path.glob("leder.*"):
-            if part.suffix not in (".zip", ".prj"):
-                zf.write(part, part.name)
-    return archive
+    return zip_shapefile(tmp_path / "leder.shp", with_prj=False)
 
 
 @pytest.mark.parametrize(("make", "fragment"), [
