@@ -5,6 +5,8 @@ from types import SimpleNamespace
 
 from flask import request
 
+from layers.rules import LEVEL_WORDS
+
 LANGUAGES = ("sv", "en")
 
 TEXTS = {
@@ -71,11 +73,6 @@ TEXTS = {
         "created": "Skapad",
         "overall": "Samlad bedömning",
         "check_no": "Kontroll",
-        "level_low": "låg",
-        "level_moderate": "måttlig",
-        "level_high": "hög",
-        "level_very_high": "mycket hög",
-        "level_no_data": "inga data",
         "hazard": "Risk",
         "verdict": "Bedömning",
         "findings": "Underlag",
@@ -165,11 +162,6 @@ TEXTS = {
         "created": "Created",
         "overall": "Overall",
         "check_no": "Check",
-        "level_low": "low",
-        "level_moderate": "moderate",
-        "level_high": "high",
-        "level_very_high": "very high",
-        "level_no_data": "no data",
         "hazard": "Hazard",
         "verdict": "Verdict",
         "findings": "Findings",
@@ -197,6 +189,11 @@ TEXTS = {
         "report_links": "The report as a file",
     },
 }
+
+
+# The verdict words come from the rules' one table, so the page, the API and the PDF say the same.
+for _lang, _words in LEVEL_WORDS.items():
+    TEXTS[_lang].update({f"level_{level}": word for level, word in _words.items()})
 
 
 def current_language() -> str:

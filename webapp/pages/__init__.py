@@ -32,6 +32,6 @@ def index():
     infos = catalog.visible_layers(session, current_role())
     parts, panel = viewer_map(collection, bounds, infos, settings, lang, texts(lang))
     return render_template("index.html", map=parts, panel=panel, rasters=value_links(panel),
-                           districts=districts.refs(session), districts_demo="demo data" in collection.lower(),
+                           districts=districts.refs(session), districts_demo=districts.is_demo(session),
                            count_legend=count_legend())
 from webapp.pages import sites  # noqa: E402,F401

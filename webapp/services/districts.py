@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.crs import SWEREF99TM, WGS84
+from layers.demo_city import DEMO_SOURCE
 from webapp.errors import not_found
 
 # Coordinates out: 6 decimals in degrees (~0.1 m), 2 in metres (1 cm).
@@ -72,6 +73,12 @@ def refs(session: Session) -> list[DistrictRef]:
     """Every district's code, name and committee, by name."""
     rows = session.execute(text("SELECT code, name, committee FROM district ORDER BY name")).all()
     return [DistrictRef(*row) for row in rows]
+
+
+def is_demo(session: Session) -> bool:
+    """True when any district is the generated demo city (its source says so)."""
+    return bool(session.execute(text("SELECT bool_or(source = :demo) FROM district"),
+                                {"demo": DEMO_SOURCE}).scalar())
 
 
 def count(session: Session) -> int:

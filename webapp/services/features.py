@@ -16,6 +16,7 @@ from geo.crs import SWEREF99TM, SWEREF99TM_AREA_LONLAT, WGS84
 from layers import registry
 from layers.base import LEVEL, may_see, may_see_incident_points
 from webapp.errors import not_found
+from webapp.services import districts
 from webapp.services.ogc_query import CRS_LIST, STORAGE_CRS, ItemsQuery
 
 DIGITS = {WGS84: 6, SWEREF99TM: 2}
@@ -100,9 +101,9 @@ _LAYERS_SQL = """
     ORDER BY l.slug
 """
 _DISTRICTS_EXTENT = """
-    SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), sources, demo FROM (SELECT ST_Transform(ST_Segmentize(
-        ST_SetSRID(ST_Extent(geom)::geometry, 3006), 500), 4326) AS b, string_agg(DISTINCT source, '; ') AS sources,
-        bool_or(source ILIKE '%demo%') AS demo FROM district) AS e
+    SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), sources FROM (SELECT ST_Transform(ST_Segmentize(
+        ST_SetSRID(ST_Extent(geom)::geometry, 3006), 500), 4326) AS b, string_agg(DISTINCT source, '; ') AS sources
+        FROM district) AS e
 """
 _CRIME_PROVENANCE = "SELECT source, licence, is_demo FROM layer WHERE slug = 'crime'"
 DEMO_NOTE = {"sv": " Demonstrationsdata: genererade, inte verkliga.", "en": " Demo data: generated, not real."}
@@ -147,7 +148,8 @@ def collections(session: Session, role: str, lang: str = "sv", only: str | None 
     points for the roles allowed them. Extents are computed from the data."""
     found: list[Collection] = []
     if only in (None, DISTRICTS):
-        *bounds, sources, demo = session.execute(text(_DISTRICTS_EXTENT)).one()
+        *bounds, sources = session.execute(text(_DISTRICTS_EXTENT)).one()
+        demo = districts.is_demo(session)
         found.append(Collection(
             DISTRICTS, _text(lang, "Stadsdelsområden", "District areas"),
             _described(_text(lang, "Stadens stadsdelsområden och de nämnder som ansvarar för dem.",
