@@ -8,7 +8,6 @@ from typing import Any, Literal
 import shapely
 
 Kind = Literal["vector", "raster"]
-Hazard = Literal["flood", "heat", "hazardous_goods", "drinking_water", "crime", "other"]
 Confidentiality = Literal["open", "internal", "restricted"]
 
 # Who may see what: a role sees a layer when its clearance reaches the layer's class.
@@ -69,7 +68,7 @@ class LayerDefinition:
     """A hazard layer: everything the catalog, legend, tiles, viewer and importer need to know."""
 
     slug: str
-    hazard: Hazard
+    hazard: str  # the key of the hazard in site checks and rules: flood, heat, hazardous_goods, ...
     kind: Kind
     title_sv: str
     title_en: str
@@ -79,6 +78,9 @@ class LayerDefinition:
     confidentiality: Confidentiality = "open"
     geometry: str | None = None  # "line", "polygon", "point", "mixed" for vector layers
     raster: RasterSpec | None = None
+    # False for a vector layer whose data lives in a table of its own (crime: the incident table), not in
+    # layer_feature; its evaluator then serves its tiles, import and OGC collection.
+    stores_features: bool = True
     # Attribute names an importer tries for the class, in order; the value must be a class key.
     class_fields: tuple[str, ...] = ("class", "klass")
     # Properties a client may filter on (OGC API Features); nothing else reaches SQL.
@@ -89,9 +91,20 @@ class LayerDefinition:
     demo_licence: str = DEMO_LICENCE
     # Vector layers: () -> list[DemoFeature]; raster layers: (path, resolution_m) -> None
     demo: Callable[..., Any] | None = None
+    # Raster layers: the demo raster's cell size (metres) unless `riskkarta demo load --resolution SLUG=M` says.
+    demo_resolution_m: float = 10.0
+    # The site-check rules of this hazard (a frozen dataclass of thresholds and their sources), if it has any.
+    rules: Any = None
+    # The heading of this hazard in a site check (shorter than the layer title).
+    check_title_sv: str = ""
+    check_title_en: str = ""
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_sv
+
+    def check_title(self, lang: str) -> str:
+        """The hazard's heading in a site check."""
+        return (self.check_title_en or self.title_en) if lang == "en" else (self.check_title_sv or self.title_sv)
 
     def description(self, lang: str) -> str:
         return self.description_en if lang == "en" else self.description_sv

@@ -1,8 +1,24 @@
 """Crime: reported incidents. Points are restricted; everyone else sees counts per grid cell (k-anonymous)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from layers.base import LayerClass, LayerDefinition
 from layers.demo_vectors import crime_incidents
+from layers.rules import Source
+
+
+@dataclass(frozen=True)
+class CrimeRules:
+    radius_m: float = 250.0
+    months: int = 12
+    # Verdict from the incident density around the site relative to the city's average (count / expected).
+    ratio_levels: tuple[tuple[float, str], ...] = ((1.5, "moderate"), (3.0, "high"), (6.0, "very_high"))
+    # Counts below this are reported as "fewer than k" so that no single report can be singled out.
+    k_anonymity: int = 5
+    source: Source = Source("Anmälda händelser (incidentsystemet); nivåer: Riskkartas standardvärden, relativt "
+                            "stadens genomsnitt", False)
+
 
 # A grid cell is shown only when it holds at least this many incidents, so no single report can be located.
 K_ANONYMITY = 5
@@ -24,12 +40,16 @@ def cell_size_m(z: int) -> int:
 
 
 DEFINITION = LayerDefinition(
+    rules=CrimeRules(),
     slug="crime",
     hazard="crime",
     kind="vector",
     geometry="point",
+    stores_features=False,
     title_sv="Brott: anmälda händelser",
     title_en="Crime: reported incidents",
+    check_title_sv="Brott och otrygghet",
+    check_title_en="Crime and insecurity",
     description_sv="Anmälda händelser, som antal per rutnätscell (minst 5 per cell); punkter endast för behöriga.",
     description_en="Reported incidents, as counts per grid cell (at least 5 per cell); points for authorised roles "
                    "only.",

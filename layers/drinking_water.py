@@ -1,16 +1,34 @@
 """Drinking water: water-protection zones and the waterworks and raw-water intakes they protect."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from layers.base import LayerClass, LayerDefinition
 from layers.demo_vectors import drinking_water_features
+from layers.rules import Source
+
+
+@dataclass(frozen=True)
+class DrinkingWaterRules:
+    # The level when the site touches a zone of each class.
+    zone_levels: dict[str, str] = field(default_factory=lambda: {
+        "zone-primary": "high", "zone-secondary": "moderate", "zone-tertiary": "moderate"})
+    # A hazardous-goods route inside a protection zone this close to the site raises the verdict one level.
+    route_in_zone_radius_m: float = 500.0
+    source: Source = Source("Skyddsföreskrifter för Östra Mälarens vattenskyddsområde (Länsstyrelsen i Stockholms "
+                            "län); nivåer: Riskkartas standardvärden", False)
+
 
 DEFINITION = LayerDefinition(
+    rules=DrinkingWaterRules(),
     slug="drinking-water",
     hazard="drinking_water",
     kind="vector",
     geometry="mixed",
     title_sv="Dricksvatten: skyddsområden och vattenverk",
     title_en="Drinking water: protection zones and waterworks",
+    check_title_sv="Dricksvatten",
+    check_title_en="Drinking water",
     description_sv="Vattenskyddsområden (primär, sekundär, tertiär zon), vattenverk och råvattenintag.",
     description_en="Water-protection zones (primary, secondary, tertiary), waterworks and raw-water intakes.",
     classes=(

@@ -1,16 +1,39 @@
 """Flooding: water depth after a 100-year cloudburst (skyfall), as a raster."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from layers.base import LayerClass, LayerDefinition, RasterSpec
 from layers.demo_rasters import write_flood_demo
+from layers.rules import Source
+
+
+@dataclass(frozen=True)
+class FloodRules:
+    bands_m: tuple[float, ...] = (0.1, 0.3, 0.5, 1.0)
+    # Verdict from the deepest water under the site: at or above each depth, the level (per land-use group).
+    # A car park tolerates more water than housing; vulnerable occupants are judged as group C.
+    levels_by_group: dict[str, tuple[tuple[float, str], ...]] = field(default_factory=lambda: {
+        "A": ((0.3, "moderate"), (0.5, "high"), (1.0, "very_high")),
+        "B": ((0.1, "moderate"), (0.3, "high"), (0.5, "very_high")),
+        "C": ((0.1, "moderate"), (0.2, "high"), (0.3, "very_high")),
+    })
+    # Below this share of the site's area, water at a depth counts only as "moderate" at most (puddles).
+    min_share: float = 0.01
+    source: Source = Source("Stockholms stad, skyfallskartering (100-årsregn, klimat år 2100); nivåer: "
+                            "Riskkartas standardvärden, att stämma av mot stadens skyfallsvägledning", False)
+
 
 # Depth bands the city's cloudburst mapping uses for planning (0.1 / 0.3 / 0.5 / 1.0 m).
 DEFINITION = LayerDefinition(
+    rules=FloodRules(),
     slug="flood",
     hazard="flood",
     kind="raster",
     title_sv="Översvämning vid skyfall (100-årsregn)",
     title_en="Cloudburst flooding (100-year rain)",
+    check_title_sv="Översvämning vid skyfall",
+    check_title_en="Cloudburst flooding",
     description_sv="Vattendjup efter ett 100-årsregn i klimatet år 2100.",
     description_en="Water depth after a 100-year rain in the climate of 2100.",
     classes=(
@@ -25,4 +48,5 @@ DEFINITION = LayerDefinition(
               "model_date": "2026-11-01"},
     demo_source="Riskkarta demo data: synthetic cloudburst depths, not the city's mapping",
     demo=write_flood_demo,
+    demo_resolution_m=2.0,
 )

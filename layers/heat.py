@@ -1,15 +1,33 @@
 """Heatwaves: land-surface temperature on a hot summer day, as a raster."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from layers.base import LayerClass, LayerDefinition, RasterSpec
 from layers.demo_rasters import write_heat_demo
+from layers.rules import Source
+
+
+@dataclass(frozen=True)
+class HeatRules:
+    # Verdict from the hottest land-surface temperature under the site (°C): at or above, the level.
+    levels: tuple[tuple[float, str], ...] = ((30.0, "moderate"), (33.0, "high"), (36.0, "very_high"))
+    # Vulnerable occupants (preschools, care homes): every threshold this much lower.
+    vulnerable_offset_c: float = 3.0
+    source: Source = Source("SMHI:s värmevarningar (meddelande vid 26 °C tre dagar i följd; klass 1 vid ≥ 30 °C tre "
+                            "dagar; klass 2 vid ≥ 30 °C fem dagar eller ≥ 33 °C tre dagar); yttemperaturnivåerna är "
+                            "Riskkartas standardvärden", False)
+
 
 DEFINITION = LayerDefinition(
+    rules=HeatRules(),
     slug="heat",
     hazard="heat",
     kind="raster",
     title_sv="Värmebölja: yttemperatur",
     title_en="Heatwave: land-surface temperature",
+    check_title_sv="Värme",
+    check_title_en="Heat",
     description_sv="Markens yttemperatur en varm sommardag; tät bebyggelse är varmast, vatten och parker svalast.",
     description_en="Land-surface temperature on a hot summer day; dense areas are warmest, water and parks coolest.",
     classes=(

@@ -44,90 +44,43 @@ class Source:
 
 
 @dataclass(frozen=True)
-class FloodRules:
-    bands_m: tuple[float, ...] = (0.1, 0.3, 0.5, 1.0)
-    # Verdict from the deepest water under the site: at or above each depth, the level (per land-use group).
-    # A car park tolerates more water than housing; vulnerable occupants are judged as group C.
-    levels_by_group: dict[str, tuple[tuple[float, str], ...]] = field(default_factory=lambda: {
-        "A": ((0.3, "moderate"), (0.5, "high"), (1.0, "very_high")),
-        "B": ((0.1, "moderate"), (0.3, "high"), (0.5, "very_high")),
-        "C": ((0.1, "moderate"), (0.2, "high"), (0.3, "very_high")),
-    })
-    # Below this share of the site's area, water at a depth counts only as "moderate" at most (puddles).
-    min_share: float = 0.01
-    source: Source = Source("Stockholms stad, skyfallskartering (100-årsregn, klimat år 2100); nivåer: "
-                            "Riskkartas standardvärden, att stämma av mot stadens skyfallsvägledning", False)
-
-
-@dataclass(frozen=True)
-class HeatRules:
-    # Verdict from the hottest land-surface temperature under the site (°C): at or above, the level.
-    levels: tuple[tuple[float, str], ...] = ((30.0, "moderate"), (33.0, "high"), (36.0, "very_high"))
-    # Vulnerable occupants (preschools, care homes): every threshold this much lower.
-    vulnerable_offset_c: float = 3.0
-    source: Source = Source("SMHI:s värmevarningar (meddelande vid 26 °C tre dagar i följd; klass 1 vid ≥ 30 °C tre "
-                            "dagar; klass 2 vid ≥ 30 °C fem dagar eller ≥ 33 °C tre dagar); yttemperaturnivåerna är "
-                            "Riskkartas standardvärden", False)
-
-
-@dataclass(frozen=True)
-class HazardousGoodsRules:
-    # Within this distance of a recommended route a risk assessment is needed (the county's guidance).
-    risk_management_distance_m: float = 150.0
-    # The distance each land-use group must keep from a route (edge of site to route); vulnerable → "C_vulnerable".
-    required_distance_m: dict[str, float] = field(default_factory=lambda: {
-        "A": 0.0, "B": 25.0, "C": 50.0, "C_vulnerable": 75.0})
-    # Verified: the joint risk policy of the Stockholm, Skåne and Västra Götaland county boards defines the 150 m
-    # risk-management distance within which the risks of hazardous-goods transport must be assessed.
-    source: Source = Source("Länsstyrelsen i Stockholms län, Fakta 2016:4, Riktlinjer för planläggning intill vägar "
-                            "och järnvägar där det transporteras farligt gods; länsstyrelsernas gemensamma riskpolicy",
-                            True)
-    required_source: Source = Source("Avstånd per markanvändningsgrupp: Riskkartas platshållare, att stämma av mot "
-                                     "Fakta 2016:4", False)
-
-
-@dataclass(frozen=True)
-class DrinkingWaterRules:
-    # The level when the site touches a zone of each class.
-    zone_levels: dict[str, str] = field(default_factory=lambda: {
-        "zone-primary": "high", "zone-secondary": "moderate", "zone-tertiary": "moderate"})
-    # A hazardous-goods route inside a protection zone this close to the site raises the verdict one level.
-    route_in_zone_radius_m: float = 500.0
-    source: Source = Source("Skyddsföreskrifter för Östra Mälarens vattenskyddsområde (Länsstyrelsen i Stockholms "
-                            "län); nivåer: Riskkartas standardvärden", False)
-
-
-@dataclass(frozen=True)
-class CrimeRules:
-    radius_m: float = 250.0
-    months: int = 12
-    # Verdict from the incident density around the site relative to the city's average (count / expected).
-    ratio_levels: tuple[tuple[float, str], ...] = ((1.5, "moderate"), (3.0, "high"), (6.0, "very_high"))
-    # Counts below this are reported as "fewer than k" so that no single report can be singled out.
-    k_anonymity: int = 5
-    source: Source = Source("Anmälda händelser (incidentsystemet); nivåer: Riskkartas standardvärden, relativt "
-                            "stadens genomsnitt", False)
-
-
-@dataclass(frozen=True)
 class SiteLimits:
     default_buffer_m: float = 50.0
     max_buffer_m: float = 500.0
     max_area_m2: float = 2_000_000.0  # 200 ha: a detailed plan, not a district
-    max_vertices: int = 5_000
+
+
+def _registered_rules() -> dict[str, Any]:
+    from layers import registry  # the hazard modules import this one
+
+    return {d.hazard: d.rules for d in registry.LAYERS.values() if d.rules is not None}
 
 
 @dataclass(frozen=True)
 class SiteRules:
-    flood: FloodRules = field(default_factory=FloodRules)
-    heat: HeatRules = field(default_factory=HeatRules)
-    hazardous_goods: HazardousGoodsRules = field(default_factory=HazardousGoodsRules)
-    drinking_water: DrinkingWaterRules = field(default_factory=DrinkingWaterRules)
-    crime: CrimeRules = field(default_factory=CrimeRules)
+    """The rules of every registered hazard (by hazard key, each defined with its layer) and the site limits.
+
+    `rules.flood` reads the flood hazard's rules; `with_(flood=...)` gives a copy with one set changed."""
+
+    hazards: dict[str, Any] = field(default_factory=_registered_rules)
     limits: SiteLimits = field(default_factory=SiteLimits)
 
+    def __getattr__(self, name: str) -> Any:
+        hazards = self.__dict__.get("hazards") or {}
+        if name in hazards:
+            return hazards[name]
+        raise AttributeError(f"no rules for {name!r}; the hazards with rules are {', '.join(hazards)}")
+
+    def for_hazard(self, key: str, default: Any = None) -> Any:
+        """A hazard's rules; `default` (its definition's) when the rules were loaded before it was registered."""
+        return self.hazards.get(key, default)
+
+    def with_(self, **changes: Any) -> SiteRules:
+        limits = changes.pop("limits", self.limits)
+        return SiteRules(hazards={**self.hazards, **changes}, limits=limits)
+
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**{key: asdict(value) for key, value in self.hazards.items()}, "limits": asdict(self.limits)}
 
 
 def level_at(value: float, levels: tuple[tuple[float, str], ...], floor: str = "low") -> str:
@@ -172,9 +125,16 @@ def _merge(obj, overrides: dict[str, Any]):
 
 
 def load_rules(path: str | Path | None) -> SiteRules:
-    """The default rules, with the overrides of a JSON file when one is given."""
+    """The default rules, with the overrides of a JSON file when one is given: top-level keys are hazard keys
+    (`flood`, `heat`, ...) and `limits`."""
     rules = SiteRules()
     if not path:
         return rules
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return _merge(rules, data)
+    known = {**rules.hazards, "limits": rules.limits}
+    changes = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ValueError(f"unknown rule setting {key!r} in SiteRules; known: {', '.join(known)}")
+        changes[key] = _merge(known[key], value)
+    return rules.with_(**changes)

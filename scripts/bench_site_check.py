@@ -35,8 +35,8 @@ from geo.crs import SWEREF99TM, WGS84, transform_geom  # noqa: E402
 from layers.rules import SiteRules  # noqa: E402
 from webapp.config import Settings  # noqa: E402
 from webapp.db import make_engine  # noqa: E402
-from webapp.services import site_proximity  # noqa: E402
-from webapp.services.layers import visible_layers  # noqa: E402
+from webapp.services.catalog import visible_layers  # noqa: E402
+from webapp.services.hazards import crime, drinking_water, hazardous_goods  # noqa: E402
 from webapp.services.site_check import SiteInput, evaluate  # noqa: E402
 
 PORT = 5078
@@ -71,14 +71,14 @@ def bare(session: Session, layers: dict, rasters: dict, area: shapely.Geometry) 
         values = data[mask & (data != src.nodata)]
         _ = (values.max(), values.mean()) if values.size else None
     wkb = area.wkb
-    session.execute(site_proximity.NEAREST_ROUTES, {"wkb": wkb, "layer": layers["hazardous-goods"].id,
-                                                     "search": site_proximity.SEARCH_M}).all()
+    session.execute(hazardous_goods.NEAREST_ROUTES, {"wkb": wkb, "layer": layers["hazardous-goods"].id,
+                                                      "search": hazardous_goods.SEARCH_M}).all()
     water, routes = layers["drinking-water"].id, layers["hazardous-goods"].id
-    session.execute(site_proximity.ZONES, {"layer": water, "wkb": wkb}).all()
-    session.execute(site_proximity.NEAREST_FACILITY, {"layer": water, "wkb": wkb}).all()
-    session.execute(site_proximity.ROUTE_IN_ZONE,
+    session.execute(drinking_water.ZONES, {"layer": water, "wkb": wkb}).all()
+    session.execute(drinking_water.NEAREST_FACILITY, {"layer": water, "wkb": wkb}).all()
+    session.execute(drinking_water.ROUTE_IN_ZONE,
                     {"water": water, "routes": routes, "wkb": wkb, "radius": 500.0}).all()
-    session.execute(site_proximity.CRIME_NEAR, {"wkb": wkb, "radius": 250.0, "months": 12}).one()
+    session.execute(crime.CRIME_NEAR, {"wkb": wkb, "radius": 250.0, "months": 12}).one()
     session.execute(text("SELECT code FROM district WHERE ST_Intersects(geom, ST_GeomFromWKB(:wkb, 3006))"),
                     {"wkb": wkb}).all()
 
@@ -136,7 +136,7 @@ def main() -> None:
                 started = time.perf_counter()
                 result = evaluate(session, site, rules, "viewer")
                 totals.append((time.perf_counter() - started) * 1000)
-                for h, ms in result["timings_ms"].items():
+                for h, ms in result.timings_ms.items():
                     per_hazard[h].append(ms)
                 started = time.perf_counter()
                 bare(session, layers, rasters, site.area())

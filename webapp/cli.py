@@ -75,19 +75,19 @@ def demo() -> None:
 
 @demo.command("load")
 @click.option("--if-empty", is_flag=True, help="Only what is missing: districts if none, layers without data.")
-@click.option("--flood-resolution", default=2.0, show_default=True, help="Cell size of the flood raster (m).")
-@click.option("--heat-resolution", default=10.0, show_default=True, help="Cell size of the heat raster (m).")
+@click.option("--resolution", "resolutions", multiple=True, metavar="SLUG=M",
+              help="Cell size of a raster layer's demo data in metres, e.g. flood=5 (default: the layer's own; "
+                   "flood 2 m, heat 10 m).")
 @click.option("--incidents", default=100_000, show_default=True, help="Number of demo incidents.")
 @_fail_on_problem
-def demo_load(if_empty: bool, flood_resolution: float, heat_resolution: float, incidents: int) -> None:
+def demo_load(if_empty: bool, resolutions: tuple[str, ...], incidents: int) -> None:
     """Load the demo city: Stockholm's districts and every hazard layer, all marked as demo data."""
     from webapp.services import demo as demo_service
 
     settings = Settings.from_env()
     with transaction() as session:
         result = demo_service.load(session, if_empty=if_empty)
-        sizes = demo_service.DemoSizes(flood_resolution_m=flood_resolution, heat_resolution_m=heat_resolution,
-                                       incidents=incidents)
+        sizes = demo_service.DemoSizes(resolution_m=_resolutions(resolutions), incidents=incidents)
         loaded = demo_service.load_layers(session, settings.data_dir, sizes=sizes, only_missing=if_empty,
                                           say=click.echo)
     if result.skipped:
@@ -95,6 +95,25 @@ def demo_load(if_empty: bool, flood_resolution: float, heat_resolution: float, i
     else:
         click.echo(f"demo: loaded {result.districts} districts")
     click.echo(f"demo: loaded layers {', '.join(loaded)}" if loaded else "demo: every layer already has data")
+
+
+def _resolutions(given: tuple[str, ...]) -> dict[str, float]:
+    from layers import registry
+
+    found = {}
+    for item in given:
+        slug, _, metres = item.partition("=")
+        definition = registry.get(slug)
+        if definition is None or definition.kind != "raster":
+            rasters = ", ".join(d.slug for d in registry.LAYERS.values() if d.kind == "raster")
+            raise click.UsageError(f"--resolution {item!r}: {slug!r} is not a raster layer ({rasters})")
+        try:
+            found[slug] = float(metres)
+        except ValueError:
+            raise click.UsageError(f"--resolution {item!r}: give metres as a number, e.g. {slug}=5") from None
+        if not 0.5 <= found[slug] <= 1000:
+            raise click.UsageError(f"--resolution {item!r}: from 0.5 to 1000 m")
+    return found
 
 
 @main.group(name="import")
@@ -115,7 +134,7 @@ def import_() -> None:
 @_fail_on_problem
 def import_districts(file: Path, **options) -> None:
     """Import district areas from GeoJSON, GeoPackage or a zipped Shapefile, in any declared CRS."""
-    from webapp.services.district_import import import_districts as run_import
+    from webapp.services.districts.importer import import_districts as run_import
 
     with transaction() as session:
         result = run_import(session, file, **options)
@@ -142,44 +161,25 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
                  repair: bool) -> None:
     """Replace a hazard layer's data with FILE: GeoJSON, GeoPackage or zipped Shapefile for vector layers,
     GeoTIFF for rasters, CSV for crime incidents. All or nothing; the layer version goes up."""
-    from webapp.services import incidents, layer_import
-    from webapp.services import layers as catalog
+    from webapp.services import catalog, hazards
 
-    definition = catalog.definition_or_404(slug)
-    settings = Settings.from_env()
+    catalog.definition_or_404(slug)
+    options = hazards.ImportOptions(source=source, licence=licence, layer=source_layer, class_field=class_field,
+                                    default_class=default_class, encoding=encoding, crs=crs, repair=repair,
+                                    data_dir=Settings.from_env().data_dir)
+
+    @contextmanager
+    def progress(length: int, label: str):
+        with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+            yield bar.update
+
     with transaction() as session:
-        if slug == "crime":
-            with click.progressbar(length=_line_count(file), label="crime: reading incidents", file=sys.stderr) as bar:
-                result = incidents.import_csv(session, file, source=source, crs=crs, progress=bar.update)
-        elif definition.kind == "raster":
-            result = layer_import.import_raster(session, slug, file, settings.data_dir, source=source,
-                                                licence=licence)
-        else:
-            with click.progressbar(length=_feature_count(file, source_layer), label=f"{slug}: checking features",
-                                   file=sys.stderr) as bar:
-                result = layer_import.import_vector(session, slug, file, layer=source_layer, class_field=class_field,
-                                                    default_class=default_class, encoding=encoding, source=source,
-                                                    licence=licence, repair=repair, progress=bar.update)
+        result = hazards.evaluator(slug).import_file(session, file, options, progress)
     bounds = "no bounds" if result.bounds_lonlat is None else "lon {0}–{2}, lat {1}–{3}".format(*result.bounds_lonlat)
     click.echo(f"{slug}: version {result.version}; {result.features} features, {result.repaired} repaired; "
                f"{bounds}; {result.seconds} s")
     for note in result.notes:
         click.echo(f"{slug}: {note}")
-
-
-def _line_count(file: Path) -> int:
-    with open(file, "rb") as handle:
-        return sum(1 for _ in handle)
-
-
-def _feature_count(file: Path, layer: str | None) -> int:
-    """Features in a vector file, for the progress bar (0 when it cannot be told cheaply)."""
-    import pyogrio
-
-    try:
-        return int(pyogrio.read_info(file, layer=layer)["features"])
-    except Exception:  # the import itself reports unreadable files properly
-        return 0
 
 
 @main.command()

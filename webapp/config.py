@@ -59,7 +59,7 @@ class Settings:
     basemap_url: str = OSM_TILES
     basemap_attribution: str = OSM_ATTRIBUTION
     # The geometry gate's limits, the same for every endpoint and import.
-    max_vertices: int = 10_000
+    max_vertices: int = 5_000
     max_geometry_bytes: int = 2_000_000
     max_upload_bytes: int = 200_000_000
     # A JSON file overriding the site-check rules (layers/rules.py); None keeps the documented defaults.
@@ -80,7 +80,7 @@ class Settings:
             secret_key=_secret_key(),
             basemap_url=env.get("BASEMAP_URL", OSM_TILES),
             basemap_attribution=env.get("BASEMAP_ATTRIBUTION", OSM_ATTRIBUTION),
-            max_vertices=_int("RISKKARTA_MAX_VERTICES", 10_000),
+            max_vertices=_int("RISKKARTA_MAX_VERTICES", 5_000),
             max_geometry_bytes=_int("RISKKARTA_MAX_GEOMETRY_BYTES", 2_000_000),
             max_upload_bytes=_int("RISKKARTA_MAX_UPLOAD_BYTES", 200_000_000),
             anonymous_role=env.get("RISKKARTA_ANONYMOUS_ROLE", "public"),

@@ -54,8 +54,7 @@ class Layer(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('vector', 'raster')", name="ck_layer_kind"),
         CheckConstraint("confidentiality IN ('open', 'internal', 'restricted')", name="ck_layer_confidentiality"),
-        CheckConstraint("hazard IN ('flood', 'heat', 'hazardous_goods', 'drinking_water', 'crime', 'other')",
-                        name="ck_layer_hazard"),
+        CheckConstraint("hazard ~ '^[a-z][a-z0-9_]{0,31}$'", name="ck_layer_hazard"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

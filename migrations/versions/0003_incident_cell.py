@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("geom", Geometry("POLYGON", srid=3006, spatial_index=False), nullable=False),
     )
     op.create_index("ix_incident_cell_geom", "incident_cell", ["geom"], postgresql_using="gist")
-    # Existing incidents get their cells now; later imports rebuild them (webapp.services.incidents).
+    # Existing incidents get their cells now; later imports rebuild them (webapp.services.imports.incidents).
     op.execute("""
         INSERT INTO incident_cell (size_m, gx, gy, n, top, geom)
         SELECT s.size, c.gx, c.gy, c.n, c.top, ST_MakeEnvelope(c.gx, c.gy, c.gx + s.size, c.gy + s.size, 3006)

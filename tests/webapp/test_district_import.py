@@ -15,7 +15,7 @@ from webapp import db
 from webapp.cli import main
 from webapp.errors import ProblemError
 from webapp.services import districts
-from webapp.services.district_import import import_districts
+from webapp.services.districts.importer import import_districts
 
 # Two adjacent squares in central Stockholm, EPSG:3006.
 WEST = box(672_000, 6_579_000, 674_000, 6_581_000)

@@ -15,9 +15,10 @@ from tests.files import zip_shapefile
 from webapp import db
 from webapp.cli import main
 from webapp.errors import ProblemError
-from webapp.services import incidents, layer_import
-from webapp.services import layers as catalog
-from webapp.services.layers import get_layer
+from webapp.services import catalog
+from webapp.services.catalog import get_layer
+from webapp.services.imports import incidents
+from webapp.services.imports import layers as layer_import
 
 ROUTE_A = LineString([(670_000, 6_578_000), (675_000, 6_580_000)])
 ROUTE_B = LineString([(670_000, 6_575_000), (675_000, 6_576_000)])

@@ -11,8 +11,8 @@ from geo.crs import SWEREF99TM, WGS84, transform_geom
 from geo.raster import write_cog
 from layers.rules import SiteRules
 from webapp.errors import PROBLEM_JSON, ProblemError
-from webapp.services import incidents
-from webapp.services.layer_import import register_raster, replace_features
+from webapp.services.imports import incidents
+from webapp.services.imports.layers import register_raster, replace_features
 from webapp.services.site_check import SiteInput, evaluate
 
 RULES = SiteRules()
@@ -28,8 +28,9 @@ def hazard(result, name):
 
 
 def check(db_session, geom, land_use="C", vulnerable=(), buffer_m=0.0, role="viewer"):
+    """The check as JSON, as the API serialises the typed result."""
     return evaluate(db_session, SiteInput(geom=geom, land_use=land_use, vulnerable=tuple(vulnerable),
-                                          buffer_m=buffer_m), RULES, role)
+                                          buffer_m=buffer_m), RULES, role).to_json()
 
 
 @pytest.fixture()
@@ -154,10 +155,9 @@ def test_the_public_gets_no_drinking_water_verdict(db_session):
 
 
 def test_thresholds_come_from_configuration(db_session, route):
-    rules = dataclasses.replace(RULES, hazardous_goods=dataclasses.replace(
-        RULES.hazardous_goods, risk_management_distance_m=300.0))
+    rules = RULES.with_(hazardous_goods=dataclasses.replace(RULES.hazardous_goods, risk_management_distance_m=300.0))
     site = box(674_000, ROUTE_Y + 200, 674_020, ROUTE_Y + 220)
-    result = evaluate(db_session, SiteInput(geom=site, land_use="C"), rules, "viewer")
+    result = evaluate(db_session, SiteInput(geom=site, land_use="C"), rules, "viewer").to_json()
     assert hazard(result, "hazardous_goods")["level"] == "high"
 
 

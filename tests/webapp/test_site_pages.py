@@ -152,8 +152,8 @@ def test_unknown_report_is_404(client):
 
 
 def test_pdf_is_served_as_a_file(client):
-    pytest.importorskip("webapp.services.site_report_pdf")
-    pytest.importorskip("webapp.services.site_map")
+    pytest.importorskip("webapp.reports.site_pdf")
+    pytest.importorskip("webapp.reports.site_map")
     check = create_check(client)
     response = client.get(f"/sites/{check['id']}.pdf")
     assert response.status_code == 200

@@ -13,10 +13,11 @@ from shapely.geometry import Point
 
 from geo.crs import SWEREF99TM, WGS84, transform_geom
 from layers.rules import SiteRules
-from webapp.services import site_map, site_report_pdf
-from webapp.services.site_check import SiteInput, evaluate
-from webapp.services.site_map import site_map_png
-from webapp.services.site_report_pdf import LEVEL_WORDS, render_pdf
+from webapp.reports import site_pdf as site_report_pdf
+from webapp.reports.site_map import site_map_png as draw_map
+from webapp.reports.site_pdf import LEVEL_WORDS
+from webapp.reports.site_pdf import render_pdf as render_typed
+from webapp.services.site_check import SavedCheck, SiteInput, evaluate, map_data
 
 MEDBORGARPLATSEN = (18.0735, 59.3143)
 
@@ -27,6 +28,16 @@ def text_of(pdf: bytes) -> tuple[int, str]:
     return len(reader.pages), re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
 
 
+def render_pdf(check: dict, **kwargs) -> bytes:
+    """The PDF of a check given as the API serves it (read back into the typed check the PDF renders)."""
+    return render_typed(SavedCheck.from_json(check), **kwargs)
+
+
+def site_map_png(session, check: dict, *, size_px=(900, 600), role="viewer", lang="sv") -> bytes:
+    return draw_map(map_data.map_data(session, SavedCheck.from_json(check).result, size_px=size_px, role=role),
+                    lang=lang)
+
+
 def squash(value: str) -> str:
     return re.sub(r"\s+", " ", value).strip()
 
@@ -35,7 +46,7 @@ def squash(value: str) -> str:
 def check(db_session) -> dict:
     """A check of Medborgarplatsen for housing (group C), as the API returns a saved one."""
     point = transform_geom(Point(*MEDBORGARPLATSEN), WGS84, SWEREF99TM)
-    result = evaluate(db_session, SiteInput(geom=point, land_use="C"), SiteRules(), "viewer")
+    result = evaluate(db_session, SiteInput(geom=point, land_use="C"), SiteRules(), "viewer").to_json()
     return {"id": 42, "created_at": datetime(2026, 3, 5, 13, 7, tzinfo=UTC).isoformat(), "reference": "SBK 2026-00123",
             "title": "Kvarteret Medborgaren", "rerun_of": None, **result, "outdated_layers": []}
 
@@ -115,8 +126,8 @@ def test_the_map_is_a_png_of_the_requested_size_with_the_layers_in_colour(map_pn
 
 
 def test_the_map_renders_without_the_flood_layer(db_session, check, monkeypatch):
-    visible = site_map.catalog.visible_layers
-    monkeypatch.setattr(site_map.catalog, "visible_layers",
+    visible = map_data.catalog.visible_layers
+    monkeypatch.setattr(map_data.catalog, "visible_layers",
                         lambda session, role: [i for i in visible(session, role) if i.slug != "flood"])
     image = Image.open(io.BytesIO(site_map_png(db_session, check, size_px=(300, 200))))
     assert image.size == (300, 200)

@@ -9,8 +9,9 @@ from webapp import __version__
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
-from webapp.services import districts, health, raster_values
-from webapp.services import layers as layers_service
+from webapp.services import catalog as layers_service
+from webapp.services import districts, health
+from webapp.services.catalog import values as raster_values
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 GEOJSON = "application/geo+json"

@@ -32,10 +32,10 @@ def read():
     """One point or an area's corners in; the CRS, axis order, a description and the site as GeoJSON out."""
     lang = request.args.get("lang")
     lang = lang if lang in LANGUAGES else "sv"
-    limits = current_app.extensions["riskkarta.rules"].limits
+    max_vertices = current_app.extensions["riskkarta.settings"].max_vertices
     area = districts.bounds_lonlat(get_session())
     kwargs = {"area_lonlat": area} if area else {}
-    reading = read_coordinates(_pasted_text(), max_points=limits.max_vertices, **kwargs)
+    reading = read_coordinates(_pasted_text(), max_points=max_vertices, **kwargs)
     points = reading.points_3006
     geom = Point(points[0]) if len(points) == 1 else Polygon(points)
     index = 0 if lang == "sv" else 1

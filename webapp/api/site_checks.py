@@ -17,10 +17,9 @@ def _rules():
     return current_app.extensions["riskkarta.rules"]
 
 
-def check_json(saved: service.SavedCheck, outdated: list[str]) -> dict:
-    """A saved check as the API shows it: the stored result plus its links and whether its layers moved on."""
-    return {"id": saved.id, "created_at": saved.created_at.isoformat(), "reference": saved.reference,
-            "title": saved.title, "rerun_of": saved.rerun_of, **saved.result, "outdated_layers": outdated,
+def check_json(saved: service.SavedCheck) -> dict:
+    """A saved check as the API shows it: the typed check serialised, with its links."""
+    return {**saved.to_json(),
             "links": {"self": url_for("site_checks.get_check", check_id=saved.id),
                       "report": url_for("pages.site_report", check_id=saved.id),
                       "pdf": url_for("pages.site_report_pdf", check_id=saved.id),
@@ -31,7 +30,7 @@ def _created(check_id: int):
     session = get_session()
     session.commit()
     saved = service.load(session, check_id)
-    response = jsonify(check_json(saved, []))
+    response = jsonify(check_json(saved))
     response.status_code = 201
     response.headers["Location"] = url_for("site_checks.get_check", check_id=check_id)
     return response
@@ -44,7 +43,9 @@ def create_check():
     if body is None:
         raise ProblemError(400, "not-json", "Not JSON", "Send the site as a GeoJSON Feature (application/json).")
     session = get_session()
-    site = service.site_input(body, _rules(), crs=parse_crs(request.args.get("crs"), WGS84),
+    settings = current_app.extensions["riskkarta.settings"]
+    site = service.site_input(body, _rules(), max_vertices=settings.max_vertices,
+                              crs=parse_crs(request.args.get("crs"), WGS84),
                               area_lonlat=districts.bounds_lonlat(session))
     result = service.evaluate(session, site, _rules(), current_role())
     return _created(service.save(session, site, result))
@@ -54,17 +55,15 @@ def create_check():
 def list_checks():
     session = get_session()
     return jsonify(checks=[{"id": c.id, "created_at": c.created_at.isoformat(), "reference": c.reference,
-                            "title": c.title, "overall": c.result.get("overall"), "rerun_of": c.rerun_of,
-                            "districts": [d["name"] for d in c.result.get("districts", [])],
+                            "title": c.title, "overall": c.result.overall, "rerun_of": c.rerun_of,
+                            "districts": [d.name for d in c.result.districts],
                             "links": {"self": url_for("site_checks.get_check", check_id=c.id)}}
                            for c in service.recent(session)])
 
 
 @bp.get("/<int:check_id>")
 def get_check(check_id: int):
-    session = get_session()
-    saved = service.load(session, check_id)
-    return jsonify(check_json(saved, service.outdated(session, saved, current_role())))
+    return jsonify(check_json(service.load(get_session(), check_id, current_role())))
 
 
 @bp.post("/<int:check_id>/rerun")

@@ -10,7 +10,8 @@ from geo.crs import CRS84_URI, crs_uri
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
-from webapp.services import features, ogc_query
+from webapp.services.ogc import features
+from webapp.services.ogc import query as ogc_query
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -184,7 +185,7 @@ def list_items(collection_id: str):
     c = features.collection(session, role, collection_id, _lang()) if _wants_html() else None
     queryable = c.queryables if c else features.queryables_of(collection_id)
     query = ogc_query.parse_items_query(request.args.to_dict(), queryable,
-                                       temporal=collection_id == features.CRIME)
+                                       temporal=features.is_temporal(collection_id))
     page = features.items(session, role, collection_id, query)
     if page.number_returned == 0 and c is None:
         features.collection(session, role, collection_id)  # 404 when the collection does not exist

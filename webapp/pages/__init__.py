@@ -7,10 +7,16 @@ from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.i18n import current_language, texts
 from webapp.pages.viewer import count_legend, value_links, viewer_map
-from webapp.services import districts
-from webapp.services import layers as catalog
+from webapp.reports import format as fmt
+from webapp.services import catalog, districts
 
 bp = Blueprint("pages", __name__)
+
+
+@bp.app_template_filter("date_time")
+def _date_time(moment) -> str:
+    """A stored time in Stockholm's time, as the PDF writes it."""
+    return fmt.date_time(moment)
 
 
 @bp.app_context_processor
@@ -33,5 +39,5 @@ def index():
     parts, panel = viewer_map(collection, bounds, infos, settings, lang, texts(lang))
     return render_template("index.html", map=parts, panel=panel, rasters=value_links(panel),
                            districts=districts.refs(session), districts_demo=districts.is_demo(session),
-                           count_legend=count_legend())
+                           count_legend=count_legend(panel, lang))
 from webapp.pages import sites  # noqa: E402,F401

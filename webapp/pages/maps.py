@@ -10,7 +10,10 @@ from flask import url_for
 from jinja2 import Template
 
 from webapp.config import Settings
+from webapp.services import hazards
+from webapp.services.catalog import LayerInfo
 
+DEFAULT_OPACITY = 0.7
 DISTRICT_STYLE = {"color": "#1f4e79", "weight": 2, "fillColor": "#6fa8dc", "fillOpacity": 0.08}
 DISTRICT_HIGHLIGHT = {"weight": 4, "fillOpacity": 0.25}
 
@@ -87,3 +90,24 @@ def render(m: folium.Map) -> MapParts:
     root.render()
     return MapParts(header=root.header.render(), html=root.html.render(), script=root.script.render(),
                     name=m.get_name())
+
+
+def tile_url(info: LayerInfo) -> str:
+    fmt = "mvt" if info.kind == "vector" else "png"
+    return url_for("tiles.tile", slug=info.slug, version=info.version, z=0, x=0, y=0, fmt=fmt).replace(
+        "/0/0/0.", "/{z}/{x}/{y}.")
+
+
+def map_layer(info: LayerInfo, lang: str, texts, *, show: bool):
+    """A layer with data as a folium layer: PNG tiles for rasters, vector tiles drawn by viewer.js otherwise."""
+    d = info.definition
+    title = d.title(lang)
+    if info.kind == "raster":
+        # Leaflet writes attributions as HTML; a layer's source comes from an import, so it is escaped.
+        return folium.TileLayer(tile_url(info), name=title, attr=html.escape(info.source), overlay=True, control=True,
+                                show=show, opacity=DEFAULT_OPACITY, max_zoom=20, min_zoom=8)
+    config = {"slug": info.slug, "geometry": d.geometry, "title": title,
+              "classes": {c.key: {"label": c.label(lang), "color": c.color} for c in d.classes},
+              "aggregated": False, "countLabel": texts.count_cells,
+              **hazards.evaluator(info.slug).viewer_config(info, lang)}
+    return VectorGridLayer(tile_url(info), title, config, show=show)

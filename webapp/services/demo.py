@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from layers import registry
 from layers.demo_city import DEMO_SOURCE, demo_districts
-from layers.demo_vectors import incident_rows
-from webapp.services import district_import, districts, incidents
-from webapp.services import layers as catalog
-from webapp.services.layer_import import new_raster_path, register_raster, replace_features
+from webapp.services import catalog, districts, hazards
+from webapp.services.districts import importer as district_import
 
 
 @dataclass(frozen=True)
@@ -23,11 +20,14 @@ class DemoLoad:
 
 @dataclass(frozen=True)
 class DemoSizes:
-    """How fine the demo data is: the full city for `make run`, coarser for the tests."""
+    """How fine the demo data is: the full city for `make run`, coarser for the tests. `resolution_m` overrides a
+    raster layer's own demo cell size, by slug."""
 
-    flood_resolution_m: float = 2.0
-    heat_resolution_m: float = 10.0
+    resolution_m: dict[str, float] = field(default_factory=dict)
     incidents: int = 100_000
+
+    def raster_resolution_m(self, definition) -> float:
+        return self.resolution_m.get(definition.slug, definition.demo_resolution_m)
 
 
 def load(session: Session, *, if_empty: bool = False) -> DemoLoad:
@@ -48,24 +48,11 @@ def load_layers(session: Session, data_dir: Path, *, sizes: DemoSizes = DemoSize
     catalog.ensure_catalog(session)
     current = {info.slug: info for info in catalog.all_layers(session)}
     loaded = []
-    for slug, definition in registry.LAYERS.items():
+    for evaluator in hazards.evaluators():
+        slug = evaluator.definition.slug
         if only_missing and current[slug].has_data:
             continue
         say(f"demo: generating {slug}")
-        if definition.kind == "raster":
-            spec = definition.raster
-            resolution = sizes.flood_resolution_m if definition.hazard == "flood" else sizes.heat_resolution_m
-            path = new_raster_path(data_dir, slug)
-            definition.demo(path, resolution_m=resolution)
-            register_raster(session, slug, path, source=definition.demo_source, licence=definition.demo_licence,
-                            is_demo=True, scale=spec.scale, offset=spec.offset, nodata=spec.nodata, units=spec.units,
-                            metadata=definition.metadata)
-        elif slug == "crime":
-            batch = definition.demo(n=sizes.incidents)
-            incidents.replace_all(session, incident_rows(batch), source=definition.demo_source, is_demo=True)
-        else:
-            rows = [(f.cls, f.properties, f.geom) for f in definition.demo()]
-            replace_features(session, slug, rows, source=definition.demo_source, licence=definition.demo_licence,
-                             is_demo=True, metadata=definition.metadata)
-        loaded.append(slug)
+        if evaluator.load_demo(session, data_dir, sizes):
+            loaded.append(slug)
     return loaded

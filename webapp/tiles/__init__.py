@@ -4,12 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from geo.tiles import TileError, check_tile
-from layers.crime import POINTS_MIN_ZOOM
-from webapp.auth import can_see_incident_points, current_role
+from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
-from webapp.services import layers as catalog
-from webapp.services import tiles
+from webapp.services import catalog, tiles
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 MVT = "application/vnd.mapbox-vector-tile"
@@ -44,19 +42,18 @@ def tile(slug: str, version: int, z: int, x: int, y: int, fmt: str):
         response = redirect(target, code=302)
         response.headers["Cache-Control"] = "no-store"
         return response
-    points = info.slug == "crime" and z >= POINTS_MIN_ZOOM and can_see_incident_points()
-    key = (slug, version, points, z, x, y)
+    variant, private = tiles.tile_variant(info, z, current_role())
+    key = (slug, version, variant, z, x, y)
     body = _cache().get(key)
     if body is None:
         if fmt == "mvt":
-            body = tiles.vector_tile(get_session(), info, z, x, y, points=points)
+            body = tiles.vector_tile(get_session(), info, z, x, y, variant)
         else:
             body = tiles.raster_tile(info, z, x, y)
         _cache().put(key, body)
     # An empty vector tile is a 200 with no bytes: valid MVT, and every client handles it.
     response = Response(body, mimetype=MVT if fmt == "mvt" else "image/png")
-    response.headers["Cache-Control"] = IMMUTABLE if info.confidentiality == "open" and not points \
-        else "private, max-age=31536000, immutable"
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable" if private else IMMUTABLE
     return response
 
 
@@ -81,10 +78,7 @@ def tilejson(slug: str):
         "bounds": list(info.bounds_lonlat) if info.bounds_lonlat else [-180, -85.0511, 180, 85.0511],
     }
     if info.kind == "vector":
-        fields = {"class": "String", "name": "String"}
-        if info.slug == "crime":
-            fields = {"n": "Number", "class": "String"} if not can_see_incident_points() else \
-                {"class": "String"}
+        fields = tiles.tile_fields(info, current_role())
         body["vector_layers"] = [{"id": slug, "fields": fields, "minzoom": 0, "maxzoom": 22}]
     response = current_app.json.response(body)
     response.headers["Cache-Control"] = "no-cache"

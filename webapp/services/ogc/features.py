@@ -6,6 +6,7 @@ in SQL come from the fixed `_SOURCES` table below; every value is bound.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,20 +15,20 @@ from sqlalchemy.orm import Session
 
 from geo.crs import SWEREF99TM, SWEREF99TM_AREA_LONLAT, WGS84
 from layers import registry
-from layers.base import LEVEL, may_see, may_see_incident_points
-from webapp.errors import not_found
+from layers.base import LEVEL, may_see
+from webapp.errors import ProblemError, not_found
 from webapp.services import districts
-from webapp.services.ogc_query import CRS_LIST, STORAGE_CRS, ItemsQuery
+from webapp.services.ogc.query import CRS_LIST, STORAGE_CRS, ItemsQuery
 
 DIGITS = {WGS84: 6, SWEREF99TM: 2}
 # numberMatched is counted only when the page is full; a count that would pass this many rows is skipped
 # (numberMatched omitted, as Part 1 allows) so a bbox-less page over 100k incidents stays cheap.
 COUNT_CAP = 10_000
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
-DISTRICTS, CRIME = "districts", "crime"
+DISTRICTS = "districts"
 
 
-class _Source:
+class Source:
     """How one kind of collection maps to SQL: fragments fixed in code, never built from a request."""
 
     def __init__(self, from_: str, where: str, key: str, id_: str, geom: str, props: str,
@@ -37,22 +38,43 @@ class _Source:
 
 
 _SOURCES = {
-    DISTRICTS: _Source(
+    DISTRICTS: Source(
         "district d", "TRUE", "d.id", "d.code", "d.geom",
         "json_build_object('code', d.code, 'name', d.name, 'committee', d.committee, 'source', d.source, "
         "'area_km2', round((ST_Area(d.geom) / 1e6)::numeric, 3), 'updated_at', d.updated_at)",
         {"code": "d.code", "name": "d.name", "committee": "d.committee"}),
-    "layer": _Source(
+    "layer": Source(
         "layer_feature f",
         "f.layer_id = (SELECT id FROM layer WHERE slug = :slug AND kind = 'vector' "
         "AND confidentiality = ANY(:levels))",
         "f.id", "f.id", "f.geom", "(jsonb_build_object('class', f.class) || f.properties)::json",
         {"class": "f.class"}),
-    CRIME: _Source(
-        "incident i LEFT JOIN district d ON d.id = i.district_id", "TRUE", "i.id", "i.id", "i.geom",
-        "json_build_object('category', i.category, 'occurred_at', i.occurred_at, 'district', d.code)",
-        {"category": "i.category"}, temporal="i.occurred_at"),
 }
+
+
+@dataclass(frozen=True)
+class OwnCollection:
+    """A collection a hazard serves from a table of its own (its evaluator's `ogc_collection`): its SQL source,
+    texts, extent and who may see it."""
+
+    id: str
+    title: dict[str, str]
+    description: dict[str, str]
+    source: Source
+    extent_sql: str  # xmin, ymin, xmax, ymax (4326) and the first and last time, or NULLs
+    provenance_sql: str  # source, licence, is_demo
+    visible: Callable[[str], bool]
+
+
+def _own() -> dict[str, OwnCollection]:
+    from webapp.services import hazards
+
+    return {c.id: c for c in (e.ogc_collection() for e in hazards.evaluators()) if c is not None}
+
+
+def is_temporal(collection_id: str) -> bool:
+    own = _own().get(collection_id)
+    return own is not None and own.source.temporal is not None
 
 
 @dataclass(frozen=True)
@@ -105,17 +127,11 @@ _DISTRICTS_EXTENT = """
         ST_SetSRID(ST_Extent(geom)::geometry, 3006), 500), 4326) AS b, string_agg(DISTINCT source, '; ') AS sources
         FROM district) AS e
 """
-_CRIME_PROVENANCE = "SELECT source, licence, is_demo FROM layer WHERE slug = 'crime'"
 DEMO_NOTE = {"sv": " Demonstrationsdata: genererade, inte verkliga.", "en": " Demo data: generated, not real."}
 
 
 def _described(text_: str, demo: bool, lang: str) -> str:
     return text_ + DEMO_NOTE["en" if lang == "en" else "sv"] if demo else text_
-_CRIME_EXTENT = """
-    SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), t0, t1 FROM (SELECT ST_Transform(ST_Segmentize(
-        ST_SetSRID(ST_Extent(geom)::geometry, 3006), 500), 4326) AS b, min(occurred_at) AS t0,
-        max(occurred_at) AS t1 FROM incident) AS e
-"""
 
 
 def _bbox(row) -> tuple[float, float, float, float] | None:
@@ -133,8 +149,11 @@ def _queryables(slug: str) -> tuple[str, ...]:
 
 def queryables_of(collection_id: str) -> tuple[str, ...]:
     """A collection's filterable properties, known without the database (items checks visibility itself)."""
-    if collection_id in (DISTRICTS, CRIME):
+    if collection_id == DISTRICTS:
         return tuple(_SOURCES[collection_id].filters)
+    own = _own().get(collection_id)
+    if own is not None:
+        return tuple(own.source.filters)
     return _queryables(collection_id)
 
 
@@ -155,20 +174,19 @@ def collections(session: Session, role: str, lang: str = "sv", only: str | None 
             _described(_text(lang, "Stadens stadsdelsområden och de nämnder som ansvarar för dem.",
                              "The city's district areas and the committees responsible for them."), bool(demo), lang),
             tuple(_SOURCES[DISTRICTS].filters), bbox=_bbox(bounds), attribution=sources, demo=bool(demo)))
-    if only in (None, CRIME) and may_see_incident_points(role):
-        row = session.execute(text(_CRIME_EXTENT)).one()
-        source, licence, demo = session.execute(text(_CRIME_PROVENANCE)).one_or_none() or (None, None, False)
+    own = _own()
+    for c in own.values():
+        if only not in (None, c.id) or not c.visible(role):
+            continue
+        row = session.execute(text(c.extent_sql)).one()
+        source, licence, demo = session.execute(text(c.provenance_sql)).one_or_none() or (None, None, False)
         found.append(Collection(
-            CRIME, _text(lang, "Brott: anmälda händelser (punkter)", "Crime: reported incidents (points)"),
-            _described(_text(lang, "Anmälda händelser som punkter; endast för stadsledningskontoret och "
-                                   "administratörer.",
-                             "Reported incidents as points; for the city office and administrators only."),
-                       bool(demo), lang),
-            tuple(_SOURCES[CRIME].filters), bbox=_bbox(row),
-            interval=None if row[4] is None else (_iso(row[4]), _iso(row[5])), temporal=True,
-            attribution=source, license=licence or None, demo=bool(demo)))
-    if only not in (DISTRICTS, CRIME):
-        rows = session.execute(text(_LAYERS_SQL), {"levels": _levels(role), "reserved": [DISTRICTS, CRIME],
+            c.id, _text(lang, c.title["sv"], c.title["en"]),
+            _described(_text(lang, c.description["sv"], c.description["en"]), bool(demo), lang),
+            tuple(c.source.filters), bbox=_bbox(row), interval=None if row[4] is None else (_iso(row[4]), _iso(row[5])),
+            temporal=c.source.temporal is not None, attribution=source, license=licence or None, demo=bool(demo)))
+    if only is None or (only != DISTRICTS and only not in own):
+        rows = session.execute(text(_LAYERS_SQL), {"levels": _levels(role), "reserved": [DISTRICTS, *own],
                                                    "slug": only}).all()
         for slug, title_sv, title_en, source, licence, demo, *bounds in rows:
             title = _text(lang, title_sv, title_en)
@@ -188,17 +206,23 @@ def collection(session: Session, role: str, collection_id: str, lang: str = "sv"
 
 # --- items -----------------------------------------------------------------------------------------------
 
-def _source_of(collection_id: str) -> _Source:
+def _source_of(collection_id: str, role: str) -> Source:
+    """The SQL source of a collection; 404 for a hazard's own collection the role may not see."""
+    own = _own().get(collection_id)
+    if own is not None:
+        if not own.visible(role):
+            raise not_found("Collection", f"There is no collection {collection_id!r}.")
+        return own.source
     return _SOURCES.get(collection_id, _SOURCES["layer"])
 
 
-def _geometry_sql(source: _Source, srid: int) -> str:
+def _geometry_sql(source: Source, srid: int) -> str:
     if srid == SWEREF99TM:
         return f"ST_AsGeoJSON(ST_FlipCoordinates({source.geom}), {DIGITS[srid]})::json"
     return f"ST_AsGeoJSON(ST_Transform({source.geom}, 4326), {DIGITS[WGS84]})::json"
 
 
-def _where(source: _Source, collection_id: str, query: ItemsQuery, role: str) -> tuple[str, dict]:
+def _where(source: Source, collection_id: str, query: ItemsQuery, role: str) -> tuple[str, dict]:
     clauses, params = [source.where], {"slug": collection_id, "levels": _levels(role)}
     if query.bbox is not None:
         box = query.bbox
@@ -232,7 +256,7 @@ def _where(source: _Source, collection_id: str, query: ItemsQuery, role: str) ->
     return " AND ".join(clauses), params
 
 
-def _feature_sql(source: _Source, srid: int) -> str:
+def _feature_sql(source: Source, srid: int) -> str:
     return (f"json_build_object('type', 'Feature', 'id', {source.id}, 'geometry', {_geometry_sql(source, srid)}, "
             f"'properties', {source.props})")
 
@@ -241,9 +265,7 @@ def items(session: Session, role: str, collection_id: str, query: ItemsQuery) ->
     """One page of a collection's features, built and counted by PostgreSQL in a single statement.
     numberMatched is derived from the page when it is not full, counted (up to COUNT_CAP) otherwise; the
     count is an InitPlan that PostgreSQL runs only when the CASE reaches it."""
-    if collection_id == CRIME and not may_see_incident_points(role):
-        raise not_found("Collection", f"There is no collection {collection_id!r}.")
-    source = _source_of(collection_id)
+    source = _source_of(collection_id, role)
     where, params = _where(source, collection_id, query, role)
     sql = f"""
         SELECT p.features, p.returned,
@@ -263,10 +285,11 @@ def items(session: Session, role: str, collection_id: str, query: ItemsQuery) ->
 
 def item(session: Session, role: str, collection_id: str, feature_id: str, srid: int = WGS84) -> str:
     """One feature as GeoJSON text; 404 problem when missing or not visible to the role."""
-    source = _source_of(collection_id)
     missing = not_found("Feature", f"Collection {collection_id!r} has no feature {feature_id!r}.")
-    if collection_id == CRIME and not may_see_incident_points(role):
-        raise missing
+    try:
+        source = _source_of(collection_id, role)
+    except ProblemError:
+        raise missing from None
     if source is not _SOURCES[DISTRICTS]:
         if not feature_id.isdigit() or len(feature_id) > 18:
             raise missing

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from geo.crs import SWEREF99TM, SWEREF99TM_BOUNDS, WGS84, parse_crs, transformer
 from layers.crime import CELL_SIZES_M
 from layers.crime import DEFINITION as CRIME
-from webapp.services import layers as catalog
+from webapp.services import catalog
 from webapp.services.imports import refused
-from webapp.services.layer_import import LayerImport, bounds_lonlat
+from webapp.services.imports.layers import LayerImport, bounds_lonlat
 
+INCIDENT_BOUNDS = "(SELECT ST_SetSRID(ST_Expand(ST_Extent(geom), 1)::geometry, 3006) FROM incident)"
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 TIME_FIELDS = ("occurred_at", "time", "tid", "datetime", "datum", "date", "tidpunkt")
 CATEGORY_FIELDS = ("category", "kategori", "brottstyp", "brottskategori", "type", "typ")
@@ -52,7 +53,7 @@ def replace_all(session: Session, rows: Iterable[tuple[str, str, float, float]],
     rebuild_cells(session)
     session.execute(text("ANALYZE incident"))
     version = catalog.bump(session, CRIME.slug, source=source, licence="" if not is_demo else CRIME.demo_licence,
-                           is_demo=is_demo, feature_count=count)
+                           is_demo=is_demo, feature_count=count, bounds_sql=INCIDENT_BOUNDS)
     return version, count
 
 

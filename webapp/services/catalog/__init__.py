@@ -123,18 +123,20 @@ def definition_or_404(slug: str) -> LayerDefinition:
     return definition
 
 
+RASTER_BOUNDS = "(SELECT bounds FROM raster_asset WHERE layer_id = layer.id)"
+# Expanded by a metre so that a single point or a straight line still has a polygonal extent.
+FEATURE_BOUNDS = ("(SELECT ST_SetSRID(ST_Expand(ST_Extent(geom), 1)::geometry, 3006) "
+                  "FROM layer_feature WHERE layer_id = layer.id)")
+
+
 def bump(session: Session, slug: str, *, source: str, licence: str, is_demo: bool, feature_count: int,
-         metadata: dict[str, Any] | None = None) -> int:
-    """Record new data for a layer: a new version, its provenance, count and bounds; returns the version."""
+         metadata: dict[str, Any] | None = None, bounds_sql: str | None = None) -> int:
+    """Record new data for a layer: a new version, its provenance, count and bounds; returns the version.
+    `bounds_sql` is a fixed SQL expression (never from a request) for a layer whose data lives in its own table;
+    by default a raster's bounds or the layer's features' extent."""
     definition = definition_or_404(slug)
-    if definition.kind == "raster":
-        bounds_sql = "(SELECT bounds FROM raster_asset WHERE layer_id = layer.id)"
-    elif slug == "crime":
-        bounds_sql = "(SELECT ST_SetSRID(ST_Expand(ST_Extent(geom), 1)::geometry, 3006) FROM incident)"
-    else:
-        # Expanded by a metre so that a single point or a straight line still has a polygonal extent.
-        bounds_sql = ("(SELECT ST_SetSRID(ST_Expand(ST_Extent(geom), 1)::geometry, 3006) "
-                      "FROM layer_feature WHERE layer_id = layer.id)")
+    if bounds_sql is None:
+        bounds_sql = RASTER_BOUNDS if definition.kind == "raster" else FEATURE_BOUNDS
     return session.execute(text(
         f"UPDATE layer SET version = version + 1, source = :source, licence = :licence, is_demo = :is_demo, "
         f"feature_count = :count, updated_at = now(), bounds = {bounds_sql}, "

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from geo import raster
 from geo.crs import SWEREF99TM, WGS84, transformer
 from layers.base import LayerClass
-from webapp.services.layers import LayerInfo
+from webapp.services.catalog import LayerInfo
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,16 @@
 """The site check as a PDF for the planning file: A4, one or two pages, text kept selectable.
 
-Built with reportlab's platypus from the check dict (`evaluate()`'s result, or the API's `check_json`), in
-Swedish or English. The map is passed in as PNG bytes (see site_map.site_map_png) so this module needs no database.
+Built with reportlab's platypus from a typed SavedCheck (webapp.services.site_check), in Swedish or English, with
+the same formatters and value rows as the report page. The map comes in as PNG bytes (reports.site_map), so this
+module needs no database.
 """
 from __future__ import annotations
 
 import io
 import logging
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -24,11 +23,13 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from layers.rules import LEVEL_COLOURS, LEVEL_WORDS, NO_DATA
-from webapp.services.site_map import FONT_DIR
+from webapp.reports import format as fmt
+from webapp.reports import rows as report_rows
+from webapp.reports.site_map import FONT_DIR
+from webapp.services.site_check.result import LayerRef, SavedCheck, Site, Verdict
 
 log = logging.getLogger(__name__)
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # A4 less 2 cm margins and the frame's 6 pt padding either side: what a table may span.
 WIDTH = A4[0] - 4 * cm - 12
 # Verdict colours of the web report (ColorBrewer RdYlGn), and whether the word reads better in white on them.
@@ -96,57 +97,41 @@ def _p(value: Any, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(str(value)), style)
 
 
-def _local(iso: str | None) -> datetime | None:
-    if not iso:
-        return None
-    moment = datetime.fromisoformat(iso)
-    return moment.astimezone(STOCKHOLM) if moment.tzinfo else moment.replace(tzinfo=STOCKHOLM)
-
-
-def _num(value: float, lang: str, digits: int = 0) -> str:
-    """A number with thin grouping and the language's decimal mark (Swedish: comma, non-breaking space)."""
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\u00a0").replace(".", ",") if lang == "sv" else text
-
-
-def _site_text(site: dict[str, Any], lang: str) -> str:
+def site_text(site: Site, lang: str) -> str:
+    """The site in one line: kind, buffer, area and centroid (the report page says the same)."""
     t = T[lang]
-    area = float(site.get("area_m2") or 0)
-    size = f"{_num(area, lang)} m²" if area < 10_000 else f"{_num(area / 10_000, lang, 2)} ha"
-    kind = (t["point"].format(buffer=_num(site.get("buffer_m") or 0, lang)) if site.get("kind") == "point"
+    kind = (t["point"].format(buffer=fmt.number(site.buffer_m or 0, lang, 0)) if site.kind == "point"
             else t["polygon"])
-    lon, lat = site.get("centroid") or (None, None)
-    where = f"; {t['centroid']} {lon:.5f}° E, {lat:.5f}° N (WGS 84)" if lon is not None else ""
-    return f"{kind.capitalize()}, {t['area']} {size}{where}"
+    lon, lat = site.centroid
+    return (f"{kind.capitalize()}, {t['area']} {fmt.area(site.area_m2, lang)}; {t['centroid']} "
+            f"{lon:.5f}° E, {lat:.5f}° N (WGS 84)")
 
 
-def _land_use_text(land_use: dict[str, Any], lang: str) -> str:
-    t = T[lang]
-    label = (land_use.get("label") or {}).get(lang) or land_use.get("group", "")
-    vulnerable = ", ".join(v.get(lang, "") for v in land_use.get("vulnerable_labels") or []) or t["none"]
-    return f"{label}; {t['vulnerable']}: {vulnerable}"
+def _land_use_text(check: SavedCheck, lang: str) -> str:
+    land_use = check.result.land_use
+    vulnerable = ", ".join(v.get(lang, "") for v in land_use.vulnerable_labels) or T[lang]["none"]
+    return f"{land_use.label.get(lang) or land_use.group}; {T[lang]['vulnerable']}: {vulnerable}"
 
 
-def _reference_box(check: dict[str, Any], lang: str, st: dict[str, ParagraphStyle]) -> Table:
+def _reference_box(check: SavedCheck, lang: str, st: dict[str, ParagraphStyle]) -> Table:
     """The reference number, or an empty box for the case officer to write it in by hand."""
-    reference = check.get("reference") or ""
+    reference = check.reference or ""
     table = Table([[_p(T[lang]["reference"], st["label"]), _p(reference, st["h2"])]],
                   colWidths=(4.0 * cm, 7.0 * cm), rowHeights=(0.9 * cm,), hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BOX", (1, 0), (1, 0), 0.8, colors.black)]))
     return table
 
 
-def _facts_table(check: dict[str, Any], lang: str, st: dict[str, ParagraphStyle]) -> Table:
+def _facts_table(check: SavedCheck, lang: str, st: dict[str, ParagraphStyle]) -> Table:
     t = T[lang]
-    created = _local(check.get("created_at"))
-    when = created.strftime("%Y-%m-%d %H:%M") + " (Europe/Stockholm)" if created else t["not_saved"]
-    check_id = str(check["id"]) if check.get("id") is not None else t["not_saved"]
-    if check.get("rerun_of"):
-        check_id += f" ({t['rerun_of']} {check['rerun_of']})"
-    districts = "; ".join(f"{d['name']} ({d['committee']})" for d in check.get("districts", [])) or "–"
-    rows = [(t["id"], check_id), (t["date"], when), (t["title"], check.get("title") or "–"),
-            (t["site"], _site_text(check.get("site", {}), lang)),
-            (t["land_use"], _land_use_text(check.get("land_use", {}), lang)), (t["districts"], districts)]
+    when = fmt.date_time(check.created_at) + " (Europe/Stockholm)" if check.created_at else t["not_saved"]
+    check_id = str(check.id) if check.id is not None else t["not_saved"]
+    if check.rerun_of:
+        check_id += f" ({t['rerun_of']} {check.rerun_of})"
+    districts = "; ".join(f"{d.name} ({d.committee})" for d in check.result.districts) or "–"
+    rows = [(t["id"], check_id), (t["date"], when), (t["title"], check.title or "–"),
+            (t["site"], site_text(check.result.site, lang)),
+            (t["land_use"], _land_use_text(check, lang)), (t["districts"], districts)]
     table = Table([[_p(k, st["label"]), _p(v, st["base"])] for k, v in rows], colWidths=(4.0 * cm, 12.5 * cm))
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
@@ -154,24 +139,22 @@ def _facts_table(check: dict[str, Any], lang: str, st: dict[str, ParagraphStyle]
     return table
 
 
-def _layer_text(layer: dict[str, Any] | None, lang: str) -> str:
+def _layer_text(layer: LayerRef | None, lang: str) -> str:
     if not layer:
         return "–"
-    updated = _local(layer.get("updated"))
-    date = updated.strftime("%Y-%m-%d") if updated else "–"
-    demo = " – DEMO" if layer.get("demo") else ""
-    return f"{layer['slug']}, {T[lang]['version']} {layer['version']} ({date}){demo}"
+    demo = " – DEMO" if layer.demo else ""
+    return f"{layer.slug}, {T[lang]['version']} {layer.version} ({fmt.date(layer.updated)}){demo}"
 
 
-def _details(h: dict[str, Any], lang: str, st: dict[str, ParagraphStyle]) -> list[Paragraph]:
+def _details(h: Verdict, lang: str, st: dict[str, ParagraphStyle]) -> list[Any]:
     t = T[lang]
-    source = h.get("source") or "–"
-    if h.get("source") and not h.get("source_verified"):
+    source = h.source or "–"
+    if h.source and not h.source_verified:
         source += f" ({t['unverified']})"
-    rule = (h.get("rule") or {}).get(lang, "")
-    small = (f"<b>{t['rule']}:</b> {escape(rule)}<br/><b>{t['source']}:</b> {escape(source)}<br/>"
-             f"<b>{t['layer']}:</b> {escape(_layer_text(h.get('layer'), lang))}")
-    return [_p((h.get("sentence") or {}).get(lang, ""), st["base"]), Spacer(1, 2), Paragraph(small, st["small"])]
+    values = "".join(f"{escape(label)}: {escape(text)}<br/>" for label, text in report_rows.rows(h, lang))
+    small = (f"{values}<b>{t['rule']}:</b> {escape(h.rule.get(lang, ''))}<br/><b>{t['source']}:</b> "
+             f"{escape(source)}<br/><b>{t['layer']}:</b> {escape(_layer_text(h.layer, lang))}")
+    return [_p(h.sentence.get(lang, ""), st["base"]), Spacer(1, 2), Paragraph(small, st["small"])]
 
 
 def _verdict_cell(level: str, lang: str, st: dict[str, ParagraphStyle]) -> tuple[Paragraph, tuple]:
@@ -180,35 +163,33 @@ def _verdict_cell(level: str, lang: str, st: dict[str, ParagraphStyle]) -> tuple
     return _p(LEVEL_WORDS[lang].get(level, level), style), fill
 
 
-def _hazard_table(check: dict[str, Any], lang: str, st: dict[str, ParagraphStyle]) -> Table:
+def _hazard_table(check: SavedCheck, lang: str, st: dict[str, ParagraphStyle]) -> Table:
     t = T[lang]
     rows: list[list[Any]] = [[_p(t["hazard"], st["label"]), _p(t["verdict"], st["label"]),
                               _p(t["details"], st["label"])]]
     style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("VALIGN", (1, 1), (1, -1), "MIDDLE"),
              ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
              ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]
-    for i, h in enumerate(check.get("hazards", []), start=1):
-        verdict, fill = _verdict_cell(h["level"], lang, st)
-        rows.append([_p((h.get("title") or {}).get(lang, h["hazard"]), st["label"]), verdict, _details(h, lang, st)])
+    for i, h in enumerate(check.result.verdicts, start=1):
+        verdict, fill = _verdict_cell(h.level, lang, st)
+        rows.append([_p(h.title.get(lang, h.hazard), st["label"]), verdict, _details(h, lang, st)])
         style.append(("BACKGROUND", (1, i), (1, i), colors.HexColor(fill)))
     table = Table(rows, colWidths=(3.2 * cm, 2.6 * cm, 10.7 * cm), repeatRows=1)
     table.setStyle(TableStyle(style))
     return table
 
 
-def _changes(check: dict[str, Any], lang: str, st: dict[str, ParagraphStyle]) -> list[Any]:
+def _changes(check: SavedCheck, lang: str, st: dict[str, ParagraphStyle]) -> list[Any]:
     t = T[lang]
-    out: list[Any] = [_p(t["changes"].format(id=check.get("rerun_of")), st["h2"])]
-    if not check.get("changes"):
+    out: list[Any] = [_p(t["changes"].format(id=check.rerun_of), st["h2"])]
+    if not check.result.changes:
         return out + [_p(t["no_changes"], st["base"])]
     rows = [[_p(t["hazard"], st["label"]), _p(f"{t['verdict']}: {t['before']} → {t['after']}", st["label"]),
              _p(f"{t['layer']} {t['version']}", st["label"])]]
-    for c in check["changes"]:
-        words = LEVEL_WORDS[lang]
-        rows.append([_p((c.get("title") or {}).get(lang, c["hazard"]), st["base"]),
-                     _p(f"{words.get(c['level_before'], c['level_before'])} → "
-                        f"{words.get(c['level_after'], c['level_after'])}", st["base"]),
-                     _p(f"{c.get('version_before')} → {c.get('version_after')}", st["base"])])
+    for c in check.result.changes:
+        rows.append([_p(c.title.get(lang, c.hazard), st["base"]),
+                     _p(f"{fmt.level(c.level_before, lang)} → {fmt.level(c.level_after, lang)}", st["base"]),
+                     _p(f"{c.version_before} → {c.version_after}", st["base"])])
     table = Table(rows, colWidths=(5.0 * cm, 6.5 * cm, 5.0 * cm))
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -222,9 +203,9 @@ def _warning(message: str, st: dict[str, ParagraphStyle]) -> Table:
     return box
 
 
-def _overall(check: dict[str, Any], lang: str, st: dict[str, ParagraphStyle]) -> Table:
+def _overall(check: SavedCheck, lang: str, st: dict[str, ParagraphStyle]) -> Table:
     """The overall verdict (the worst of the hazards) in its colour."""
-    verdict, fill = _verdict_cell(check.get("overall", "no_data"), lang, st)
+    verdict, fill = _verdict_cell(check.result.overall, lang, st)
     table = Table([[_p(T[lang]["overall"], st["label"]), verdict]], colWidths=(5.8 * cm, 2.6 * cm), hAlign="LEFT")
     table.setStyle(TableStyle([("BACKGROUND", (1, 0), (1, 0), colors.HexColor(fill)),
                                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (0, 0), 0)]))
@@ -238,22 +219,22 @@ def _map(map_png: bytes) -> Image:
     return image
 
 
-def _story(check: dict[str, Any], lang: str, map_png: bytes | None) -> list[Any]:
+def _story(check: SavedCheck, lang: str, map_png: bytes | None) -> list[Any]:
     st, t = _styles(), T[lang]
     story: list[Any] = [_p(t["heading"], st["h1"]), _reference_box(check, lang, st), Spacer(1, 4),
                         _facts_table(check, lang, st), Spacer(1, 6)]
-    demo = [h["title"][lang] for h in check.get("hazards", []) if (h.get("layer") or {}).get("demo")]
+    demo = [h.title.get(lang, h.hazard) for h in check.result.verdicts if h.layer and h.layer.demo]
     if demo:
         story += [_warning(t["demo"].format(layers=", ".join(demo)), st), Spacer(1, 4)]
-    if check.get("outdated_layers"):
-        story += [_warning(t["outdated"].format(layers=", ".join(check["outdated_layers"])), st), Spacer(1, 4)]
+    if check.outdated_layers:
+        story += [_warning(t["outdated"].format(layers=", ".join(check.outdated_layers)), st), Spacer(1, 4)]
     if map_png:
         story += [_map(map_png), Spacer(1, 6)]
     story += [_overall(check, lang, st), Spacer(1, 6), _hazard_table(check, lang, st)]
-    note = (check.get("situation_pictures") or {}).get("note", {}).get(lang)
+    note = (check.result.situation_pictures.get("note") or {}).get(lang)
     if note:
         story += [KeepTogether([_p(t["situation"], st["h2"]), _p(note, st["base"])])]
-    if check.get("rerun_of") or check.get("changes"):
+    if check.rerun_of or check.result.changes:
         story += [KeepTogether(_changes(check, lang, st))]
     return story
 
@@ -284,11 +265,11 @@ def _footer_canvas(lang: str):
     return FooterCanvas
 
 
-def render_pdf(check: dict[str, Any], *, lang: str = "sv", map_png: bytes | None = None) -> bytes:
+def render_pdf(check: SavedCheck, *, lang: str = "sv", map_png: bytes | None = None) -> bytes:
     """The check as an A4 PDF for the planning file, in Swedish ("sv") or English ("en")."""
     lang = lang if lang in T else "sv"
     out = io.BytesIO()
-    title = check.get("title") or T[lang]["heading"]
+    title = check.title or T[lang]["heading"]
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=1.6 * cm,
                             bottomMargin=1.8 * cm, title=title, author="Riskkarta", lang=lang)
     doc.build(_story(check, lang, map_png), canvasmaker=_footer_canvas(lang))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from geo import raster
 from geo.crs import SWEREF99TM, WGS84, transform_bounds
 from layers.base import LayerDefinition
-from webapp.services import layers as catalog
+from webapp.services import catalog
 from webapp.services.imports import checked_geometry, read_features, refused
 
 GEOMETRY_DIMENSIONS = {"point": frozenset({0}), "line": frozenset({1}), "polygon": frozenset({2}),
@@ -82,7 +82,7 @@ def import_vector(session: Session, slug: str, path: Path, *, layer: str | None 
     """Replace a vector layer's features with those of a GeoJSON, GeoPackage or zipped Shapefile."""
     started = time.perf_counter()
     definition = catalog.definition_or_404(slug)
-    if definition.kind != "vector" or slug == "crime":
+    if definition.kind != "vector" or not definition.stores_features:
         raise refused(f"{slug} is not a vector feature layer; see `riskkarta import layer --help`.")
     if default_class is not None and definition.class_of(default_class) is None:
         raise refused(f"--default-class {default_class!r} is not a class of {slug}; use one of "
@@ -111,6 +111,16 @@ def import_vector(session: Session, slug: str, path: Path, *, layer: str | None 
     bounds = shapely.total_bounds([g for _, _, g in rows])
     return LayerImport(slug=slug, version=version, features=count, repaired=repaired, refused=0,
                        bounds_lonlat=bounds_lonlat(tuple(bounds)), seconds=round(time.perf_counter() - started, 2))
+
+
+def feature_count(path: Path, layer: str | None) -> int:
+    """Features in a vector file, for a progress bar (0 when it cannot be told cheaply)."""
+    import pyogrio
+
+    try:
+        return int(pyogrio.read_info(path, layer=layer)["features"])
+    except Exception:  # the import itself reports unreadable files properly
+        return 0
 
 
 def register_raster(session: Session, slug: str, path: Path, *, source: str, licence: str, is_demo: bool,

@@ -1,0 +1,169 @@
+"""Crime: incidents near the site in the site check; aggregated cells or (for cleared roles) points as tiles; the
+incident CSV as its import; the incident points as an OGC API collection for the roles allowed them."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from layers import registry
+from layers.base import may_see_incident_points
+from layers.crime import COUNT_CLASSES, K_ANONYMITY, POINTS_MIN_ZOOM, cell_size_m
+from layers.demo_vectors import incident_rows
+from layers.rules import level_at, thresholds_text
+from webapp.services.catalog import LayerInfo
+from webapp.services.hazards import Evaluator, ImportOptions, ProgressFactory, Row, SiteContext
+from webapp.services.hazards.common import no_data, verdict
+from webapp.services.imports import incidents
+from webapp.services.site_check.result import Verdict
+
+CRIME_NEAR = text("""
+    SELECT count(*) FROM incident AS i
+    WHERE ST_DWithin(i.geom, ST_GeomFromWKB(:wkb, 3006), :radius)
+      AND i.occurred_at >= now() - make_interval(months => :months)
+""")
+CITY_BASELINE = text("""
+    SELECT (SELECT count(*) FROM incident WHERE occurred_at >= now() - make_interval(months => :months)),
+           (SELECT sum(ST_Area(geom)) FROM district)
+""")
+UNITS = {"radius_m": "m", "months": "month", "city_average_expected": "count", "ratio_to_city_average": "ratio"}
+# Incident points, only for roles cleared for them. Kept lean (id and class; the time and the rest come from the
+# OGC API item): a z13 tile in the centre holds thousands of points.
+_POINTS_MVT = text("""
+    SELECT ST_AsMVT(t, :name, 4096, 'geom', 'id') FROM (
+        SELECT i.id, i.category AS class,
+               ST_AsMVTGeom(i.geom_3857, ST_MakeEnvelope(:mx0, :my0, :mx1, :my1, 3857), 4096, 64) AS geom
+        FROM incident AS i
+        WHERE i.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 3006)
+    ) AS t WHERE t.geom IS NOT NULL
+""")
+# Everyone else: precomputed counts per grid cell (incident_cell), only cells with at least k incidents.
+_CELLS_MVT = text("""
+    SELECT ST_AsMVT(t, :name, 4096, 'geom') FROM (
+        SELECT c.n, c.top AS class,
+               ST_AsMVTGeom(c.geom_3857, ST_MakeEnvelope(:mx0, :my0, :mx1, :my1, 3857), 4096, 0) AS geom
+        FROM incident_cell AS c
+        WHERE c.size_m = :cell AND c.n >= :k AND c.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 3006)
+    ) AS t WHERE t.geom IS NOT NULL
+""")
+_POINTS_EXTENT = """
+    SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), t0, t1 FROM (SELECT ST_Transform(ST_Segmentize(
+        ST_SetSRID(ST_Extent(geom)::geometry, 3006), 500), 4326) AS b, min(occurred_at) AS t0,
+        max(occurred_at) AS t1 FROM incident) AS e
+"""
+_PROVENANCE = "SELECT source, licence, is_demo FROM layer WHERE slug = 'crime'"
+# The city-wide count and area change only with a new import (a new layer version) and, slowly, with the date.
+_baselines: dict[tuple, tuple[int, float]] = {}
+
+
+def city_baseline(session: Session, version: int, months: int) -> tuple[int, float]:
+    """Incidents in the city over the period and the city's area, cached per layer version and day."""
+    key = (version, months, date.today())
+    if key not in _baselines:
+        if len(_baselines) > 16:
+            _baselines.clear()
+        count, area = session.execute(CITY_BASELINE, {"months": months}).one()
+        _baselines[key] = (int(count or 0), float(area or 0.0))
+    return _baselines[key]
+
+
+class Crime(Evaluator):
+    shown_in_viewer = False
+    on_report_map = False
+    report_map_style = None
+
+    def evaluate(self, ctx: SiteContext) -> Verdict:
+        r = ctx.rules
+        info = ctx.layers.get(self.definition.slug)
+        if info is None or not info.has_data:
+            return no_data(self, info, "Inga händelsedata ännu.", "No incident data yet.")
+        count = ctx.session.execute(CRIME_NEAR, {"wkb": ctx.area.wkb, "radius": r.radius_m,
+                                                 "months": r.months}).scalar_one()
+        city_count, city_area = city_baseline(ctx.session, info.version, r.months)
+        around_area = ctx.area.buffer(r.radius_m, quad_segs=16).area
+        expected = city_count * around_area / city_area if city_area else 0.0
+        ratio = count / expected if expected > 0 else 0.0
+        shown = count if count >= r.k_anonymity else f"< {r.k_anonymity}"
+        values = {"incidents_within_radius": shown, "radius_m": r.radius_m, "months": r.months,
+                  "city_average_expected": round(expected, 1), "ratio_to_city_average": round(ratio, 2),
+                  "computed_hotspots": "no data yet", "drawn_hotspots": "no data yet"}
+        ratio_sv = f"{ratio:.1f}".replace(".", ",")
+        sv = (f"{shown} anmälda händelser inom {r.radius_m:.0f} m de senaste {r.months} månaderna, "
+              f"{ratio_sv} gånger stadens genomsnitt för en lika stor yta.")
+        en = (f"{shown} reported incidents within {r.radius_m:.0f} m in the last {r.months} months, "
+              f"{ratio:.1f} times the city's average for an area of that size.")
+        sv += " Beräknade brottsområden (hotspots) och lägesbildernas ritade områden: inga data ännu."
+        en += " Computed hotspots and the situation pictures' drawn hotspots: no data yet."
+        rule = {"sv": f"Täthet relativt stadens genomsnitt: {thresholds_text(r.ratio_levels, '×', 'sv')}",
+                "en": f"Density relative to the city's average: {thresholds_text(r.ratio_levels, '×', 'en')}"}
+        return verdict(self, level_at(ratio, r.ratio_levels), values, UNITS, rule, r.source, info,
+                       {"sv": sv, "en": en})
+
+    def rows(self, v: Verdict) -> list[Row]:
+        if not v.measures:
+            return []
+        months = {"sv": f", {v.value('months', '')} mån", "en": f", {v.value('months', '')} months"}
+        return [
+            Row({"sv": "Anmälda händelser", "en": "Reported incidents"}, "count", v.value("incidents_within_radius"),
+                detail=({"sv": "inom", "en": "within"}, ("distance_m", v.value("radius_m", 0)), months)),
+            Row({"sv": "Väntat vid stadens genomsnitt", "en": "Expected at the city's average"}, "number",
+                v.value("city_average_expected")),
+            Row({"sv": "Jämfört med stadens genomsnitt", "en": "Compared with the city's average"}, "ratio",
+                v.value("ratio_to_city_average")),
+            Row({"sv": "Beräknade brottsområden", "en": "Computed hotspots"}, "text", v.value("computed_hotspots")),
+            Row({"sv": "Ritade områden i lägesbilder", "en": "Drawn hotspots in situation pictures"}, "text",
+                v.value("drawn_hotspots"))]
+
+    # --- tiles: k-anonymous cells for everyone, points from z13 for the roles cleared for them ----------------
+
+    def tile_variant(self, info: LayerInfo, z: int, role: str) -> str:
+        return "points" if z >= POINTS_MIN_ZOOM and may_see_incident_points(role) else "cells"
+
+    def tile_is_private(self, info: LayerInfo, variant: str) -> bool:
+        return variant == "points" or info.confidentiality != "open"
+
+    def vector_tile(self, session: Session, info: LayerInfo, z: int, x: int, y: int, variant: str) -> bytes:
+        from webapp.services import tiles
+
+        if variant == "points":
+            return tiles.query_tile(session, info, z, x, y, _POINTS_MVT)
+        return tiles.query_tile(session, info, z, x, y, _CELLS_MVT, cell=cell_size_m(z), k=K_ANONYMITY)
+
+    def tile_fields(self, info: LayerInfo, role: str) -> dict[str, str]:
+        return {"class": "String"} if may_see_incident_points(role) else {"n": "Number", "class": "String"}
+
+    def viewer_config(self, info: LayerInfo, lang: str) -> dict:
+        return {"aggregated": True, "cellClasses": COUNT_CLASSES}
+
+    # --- imports, demo data, OGC API -----------------------------------------------------------------------
+
+    def import_file(self, session: Session, path: Path, options: ImportOptions, progress: ProgressFactory):
+        with open(path, "rb") as handle:
+            lines = sum(1 for _ in handle)
+        with progress(lines, "crime: reading incidents") as bar:
+            return incidents.import_csv(session, path, source=options.source, crs=options.crs, progress=bar)
+
+    def load_demo(self, session: Session, data_dir: Path, sizes) -> bool:
+        batch = self.definition.demo(n=sizes.incidents)
+        incidents.replace_all(session, incident_rows(batch), source=self.definition.demo_source, is_demo=True)
+        return True
+
+    def ogc_collection(self):
+        """The incident points, for the city office and administrators only (DESIGN §7)."""
+        from webapp.services.ogc.features import OwnCollection, Source
+
+        return OwnCollection(
+            id=self.definition.slug,
+            title={"sv": "Brott: anmälda händelser (punkter)", "en": "Crime: reported incidents (points)"},
+            description={"sv": "Anmälda händelser som punkter; endast för stadsledningskontoret och administratörer.",
+                         "en": "Reported incidents as points; for the city office and administrators only."},
+            source=Source(
+                "incident i LEFT JOIN district d ON d.id = i.district_id", "TRUE", "i.id", "i.id", "i.geom",
+                "json_build_object('category', i.category, 'occurred_at', i.occurred_at, 'district', d.code)",
+                {"category": "i.category"}, temporal="i.occurred_at"),
+            extent_sql=_POINTS_EXTENT, provenance_sql=_PROVENANCE, visible=may_see_incident_points)
+
+
+EVALUATOR = Crime(registry.LAYERS["crime"])
