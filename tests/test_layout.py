@@ -18,3 +18,25 @@ def test_geo_and_layers_do_not_import_flask_or_webapp():
             source = path.read_text()
             assert "import flask" not in source and "from flask" not in source, path
             assert "from webapp" not in source and "import webapp" not in source, path
+
+
+VIEWS = ("api", "ogc", "tiles", "pages")
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_views_touch_no_sql_and_import_no_other_view(view):
+    """Views are thin (STYLE.md): no SQLAlchemy, and a view package imports no other view package."""
+    others = [v for v in VIEWS if v != view]
+    for path in (ROOT / "webapp" / view).rglob("*.py"):
+        source = path.read_text()
+        assert "sqlalchemy" not in source, path
+        for other in others:
+            assert f"webapp.{other}" not in source, (path, other)
+
+
+def test_the_services_are_rooms_not_one_flat_folder():
+    services = ROOT / "webapp" / "services"
+    flat = sorted(p.name for p in services.glob("*.py") if p.name != "__init__.py")
+    assert len(flat) <= 3, flat  # what is left at the top is small and shared (health, demo)
+    for room in ("catalog", "districts", "hazards", "imports", "ogc", "site_check", "tiles"):
+        assert (services / room / "__init__.py").exists(), room

@@ -3,6 +3,7 @@ import time."""
 from __future__ import annotations
 
 import logging
+from importlib import metadata
 
 from flask import Flask
 
@@ -10,7 +11,10 @@ from layers.rules import load_rules
 from webapp import db, errors
 from webapp.config import Settings
 
-__version__ = "0.1.0"
+try:
+    __version__ = metadata.version("riskkarta")
+except metadata.PackageNotFoundError:  # a checkout that was never installed
+    __version__ = "0+unknown"
 
 
 def create_app(config: Settings | dict | None = None) -> Flask:

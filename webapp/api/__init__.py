@@ -5,7 +5,6 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from geo.crs import WGS84, crs_uri, parse_crs
 from geo.geojson import GeometryLimits, parse_geometry
-from webapp import __version__
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
@@ -31,7 +30,7 @@ def _geojson(body: str, srid: int) -> Response:
 def get_health():
     """Liveness and readiness: the database answers and PostGIS is there."""
     status = health.check(get_session())
-    return jsonify(status="ok", version=__version__, database=status.database,
+    return jsonify(status="ok", version=health.version(), database=status.database,
                    postgresql=status.postgresql, postgis=status.postgis, schema_revision=status.schema_revision)
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.i18n import current_language, texts
-from webapp.pages.viewer import count_legend, value_links, viewer_map
+from webapp.pages.viewer import value_links, viewer_map
 from webapp.reports import format as fmt
 from webapp.services import catalog, districts
 
@@ -38,6 +38,5 @@ def index():
     infos = catalog.visible_layers(session, current_role())
     parts, panel = viewer_map(collection, bounds, infos, settings, lang, texts(lang))
     return render_template("index.html", map=parts, panel=panel, rasters=value_links(panel),
-                           districts=districts.refs(session), districts_demo=districts.is_demo(session),
-                           count_legend=count_legend(panel, lang))
+                           districts=districts.refs(session), districts_demo=districts.is_demo(session))
 from webapp.pages import sites  # noqa: E402,F401

@@ -12,17 +12,6 @@ from webapp.services import hazards
 from webapp.services.catalog import LayerInfo
 
 
-def count_legend(panel: list[PanelLayer], lang: str) -> list[tuple[str, str]]:
-    """(label, colour) of a layer drawn as counts per cell ('5–9', ..., '100+'), if the viewer shows one."""
-    for p in panel:
-        classes = hazards.evaluator(p.info.slug).viewer_config(p.info, lang).get("cellClasses")
-        if classes:
-            bounds = [low for low, _ in classes]
-            labels = [f"{low}–{high - 1}" for low, high in zip(bounds, bounds[1:], strict=False)] + [f"{bounds[-1]}+"]
-            return list(zip(labels, [color for _, color in classes], strict=True))
-    return []
-
-
 @dataclass(frozen=True)
 class PanelLayer:
     """What the side panel shows of a layer, and the name of its Leaflet layer for the page's script."""
@@ -31,6 +20,18 @@ class PanelLayer:
     title: str
     js_name: str | None
     opacity: float
+    # (label, colour) per class of count when the layer is drawn as counts per cell ('5–9', ..., '100+')
+    cell_legend: tuple[tuple[str, str], ...] = ()
+
+
+def cell_legend(info: LayerInfo, lang: str) -> tuple[tuple[str, str], ...]:
+    """The count classes of a layer its hazard draws as counts per grid cell, if it does."""
+    classes = hazards.evaluator(info.slug).viewer_config(info, lang).get("cellClasses")
+    if not classes:
+        return ()
+    bounds = [low for low, _ in classes]
+    labels = [f"{low}–{high - 1}" for low, high in zip(bounds, bounds[1:], strict=False)] + [f"{bounds[-1]}+"]
+    return tuple(zip(labels, [color for _, color in classes], strict=True))
 
 
 def viewer_map(districts_geojson: str, bounds, layer_infos: list[LayerInfo], settings: Settings, lang: str,
@@ -47,7 +48,7 @@ def viewer_map(districts_geojson: str, bounds, layer_infos: list[LayerInfo], set
             continue
         layer = map_layer(info, lang, texts, show=hazards.evaluator(info.slug).shown_in_viewer)
         layer.add_to(m)
-        panel.append(PanelLayer(info, title, layer.get_name(), DEFAULT_OPACITY))
+        panel.append(PanelLayer(info, title, layer.get_name(), DEFAULT_OPACITY, cell_legend(info, lang)))
     folium.LayerControl(collapsed=True).add_to(m)
     return render(m), panel
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import metadata
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -23,3 +24,11 @@ def check(session: Session) -> Health:
     if session.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar():
         revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     return Health(database="ok", postgresql=pg, postgis=postgis, schema_revision=revision)
+
+
+def version() -> str:
+    """The installed package's version (pyproject.toml), as the health check reports it."""
+    try:
+        return metadata.version("riskkarta")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
