@@ -32,7 +32,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from geo.crs import SWEREF99TM, WGS84, transform_geom  # noqa: E402
-from layers.rules import SiteRules  # noqa: E402
+from layers.site_rules import SiteRules  # noqa: E402
 from webapp.config import Settings  # noqa: E402
 from webapp.db import make_engine  # noqa: E402
 from webapp.services.catalog import visible_layers  # noqa: E402

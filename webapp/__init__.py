@@ -7,7 +7,7 @@ from importlib import metadata
 
 from flask import Flask
 
-from layers.rules import load_rules
+from layers.site_rules import load_rules
 from webapp import db, errors
 from webapp.config import Settings
 

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from layers.rules import SiteRules, level_at, load_rules, raise_level, thresholds_text
+from layers.rules import level_at, raise_level, thresholds_text
+from layers.site_rules import SiteRules, load_rules
 
 
 def test_no_file_keeps_the_documented_defaults():

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from geo.crs import SWEREF99TM, WGS84, transform_geom
 from geo.raster import write_cog
-from layers.rules import SiteRules
+from layers.site_rules import SiteRules
 from webapp.errors import PROBLEM_JSON, ProblemError
 from webapp.services.imports import incidents
 from webapp.services.imports.layers import register_raster, replace_features

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from shapely.geometry import Point
 
 from geo.crs import SWEREF99TM, WGS84, transform_geom
-from layers.rules import SiteRules
+from layers.site_rules import SiteRules
 from webapp.reports import site_pdf as site_report_pdf
 from webapp.reports.site_map import site_map_png as draw_map
 from webapp.reports.site_pdf import LEVEL_WORDS

@@ -7,7 +7,7 @@ from geo.tiles import TileError, check_tile
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
-from webapp.services import catalog, tiles
+from webapp.services import catalog, hazards, tiles
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 MVT = "application/vnd.mapbox-vector-tile"
@@ -42,12 +42,14 @@ def tile(slug: str, version: int, z: int, x: int, y: int, fmt: str):
         response = redirect(target, code=302)
         response.headers["Cache-Control"] = "no-store"
         return response
-    variant, private = tiles.tile_variant(info, z, current_role())
+    hook = hazards.evaluator(info.slug)
+    variant = hook.tile_variant(info, z, current_role())
+    private = hook.tile_is_private(info, variant)
     key = (slug, version, variant, z, x, y)
     body = _cache().get(key)
     if body is None:
         if fmt == "mvt":
-            body = tiles.vector_tile(get_session(), info, z, x, y, variant)
+            body = hook.vector_tile(get_session(), info, z, x, y, variant)
         else:
             body = tiles.raster_tile(info, z, x, y)
         _cache().put(key, body)
@@ -78,7 +80,7 @@ def tilejson(slug: str):
         "bounds": list(info.bounds_lonlat) if info.bounds_lonlat else [-180, -85.0511, 180, 85.0511],
     }
     if info.kind == "vector":
-        fields = tiles.tile_fields(info, current_role())
+        fields = hazards.evaluator(info.slug).tile_fields(info, current_role())
         body["vector_layers"] = [{"id": slug, "fields": fields, "minzoom": 0, "maxzoom": 22}]
     response = current_app.json.response(body)
     response.headers["Cache-Control"] = "no-cache"

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from layers import registry
 from layers.base import LayerDefinition
+from webapp.services import tiles
 from webapp.services.catalog import LayerInfo
 from webapp.services.site_check.result import Verdict
 
@@ -117,8 +118,6 @@ class Evaluator:
         return info.confidentiality != "open"
 
     def vector_tile(self, session: Session, info: LayerInfo, z: int, x: int, y: int, variant: str) -> bytes:
-        from webapp.services import tiles
-
         return tiles.feature_tile(session, info, z, x, y)
 
     def tile_fields(self, info: LayerInfo, role: str) -> dict[str, str]:

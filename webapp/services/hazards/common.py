@@ -1,5 +1,5 @@
-"""What the hazard evaluators share: the layer reference, the "no data" verdict, raster values in physical units,
-and numbers written the way each language writes them inside a sentence."""
+"""What the hazard evaluators share: the layer reference, the verdict and "no data" builders, and a raster's
+values under the site in physical units."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +8,6 @@ import numpy as np
 
 from geo import raster
 from layers.rules import NO_DATA
-from webapp.reports import format as fmt
 from webapp.services.catalog import LayerInfo
 from webapp.services.site_check.result import LayerRef, Measure, Verdict
 
@@ -41,7 +40,3 @@ def zonal_values(info: LayerInfo, site) -> tuple[np.ndarray, int]:
     values = np.asarray(stats.values, dtype="float64") * info.raster.scale + info.raster.offset
     return values, stats.count + stats.nodata_count
 
-
-def num(value: float, lang: str, digits: int = 1) -> str:
-    """A number inside a sentence, in the language's own way (the reports' one number formatter)."""
-    return fmt.number(value, lang, digits)

@@ -13,6 +13,7 @@ from layers.base import may_see_incident_points
 from layers.crime import COUNT_CLASSES, K_ANONYMITY, POINTS_MIN_ZOOM, cell_size_m
 from layers.demo_vectors import incident_rows
 from layers.rules import level_at, thresholds_text
+from webapp.services import tiles
 from webapp.services.catalog import LayerInfo
 from webapp.services.hazards import Evaluator, ImportOptions, ProgressFactory, Row, SiteContext
 from webapp.services.hazards.common import no_data, verdict
@@ -125,8 +126,6 @@ class Crime(Evaluator):
         return variant == "points" or info.confidentiality != "open"
 
     def vector_tile(self, session: Session, info: LayerInfo, z: int, x: int, y: int, variant: str) -> bytes:
-        from webapp.services import tiles
-
         if variant == "points":
             return tiles.query_tile(session, info, z, x, y, _POINTS_MVT)
         return tiles.query_tile(session, info, z, x, y, _CELLS_MVT, cell=cell_size_m(z), k=K_ANONYMITY)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from geo.crs import SWEREF99TM, WGS84, transform_geom
 from geo.geojson import to_geojson
-from layers.rules import LAND_USE_GROUPS, NO_DATA, VULNERABLE, SiteRules
+from layers.rules import LAND_USE_GROUPS, NO_DATA, VULNERABLE
+from layers.site_rules import SiteRules
 from webapp.services import catalog, districts, hazards
 from webapp.services.site_check.inputs import SiteInput, bad_input
 from webapp.services.site_check.result import CheckResult, DistrictHit, LandUse, Site

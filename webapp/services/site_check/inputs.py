@@ -10,7 +10,8 @@ from shapely.geometry import Point, Polygon
 from geo.coordinates import read_coordinates
 from geo.crs import SWEREF99TM, WGS84
 from geo.geojson import GeometryLimits, parse_geometry, to_geojson
-from layers.rules import LAND_USE_GROUPS, VULNERABLE, SiteRules
+from layers.rules import LAND_USE_GROUPS, VULNERABLE
+from layers.site_rules import SiteRules
 from webapp.errors import ProblemError
 
 SITE_TYPES = frozenset({"Point", "Polygon", "MultiPolygon"})

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from geo.crs import SWEREF99TM
 from geo.geojson import GeometryError, GeometryLimits, parse_geometry
-from layers.rules import SiteRules
+from layers.site_rules import SiteRules
 from webapp.errors import not_found
 from webapp.services import catalog
 from webapp.services.site_check.check import evaluate

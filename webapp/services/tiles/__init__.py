@@ -86,28 +86,6 @@ def feature_tile(session: Session, info: LayerInfo, z: int, x: int, y: int) -> b
     return query_tile(session, info, z, x, y, _FEATURES_MVT, layer_id=info.id)
 
 
-def vector_tile(session: Session, info: LayerInfo, z: int, x: int, y: int, variant: str = "") -> bytes:
-    """The MVT of a vector layer, as its hazard draws it (a hazard may serve its own data or variants)."""
-    from webapp.services import hazards
-
-    return hazards.evaluator(info.slug).vector_tile(session, info, z, x, y, variant)
-
-
-def tile_variant(info: LayerInfo, z: int, role: str) -> tuple[str, bool]:
-    """The variant of a layer's tile `role` gets at zoom z, and whether it must stay out of shared caches."""
-    from webapp.services import hazards
-
-    hook = hazards.evaluator(info.slug)
-    variant = hook.tile_variant(info, z, role)
-    return variant, hook.tile_is_private(info, variant)
-
-
-def tile_fields(info: LayerInfo, role: str) -> dict[str, str]:
-    from webapp.services import hazards
-
-    return hazards.evaluator(info.slug).tile_fields(info, role)
-
-
 def raster_tile(info: LayerInfo, z: int, x: int, y: int) -> bytes:
     """A classed, transparent-where-empty PNG of a raster layer on the Web Mercator grid."""
     box = tile_bounds_3006(z, x, y)
