@@ -20,7 +20,7 @@ CATALOGUES = "webapp/translations"
 TEMPLATE = f"{CATALOGUES}/messages.pot"
 # Besides Babel's defaults (_, gettext, ngettext, pgettext, N_ ...): webapp/i18n.py's markers and helpers.
 # `gettext_in:2` — the msgid is gettext_in's 2nd argument (the 1st is the language); `1c` marks a context.
-KEYWORDS = ("N_", "NP_:1c,2", "gettext_in:2", "pgettext_in:2c,3", "both")
+KEYWORDS = ("N_", "NP_:1c,2", "gettext_in:2", "both")
 WIDTH = "120"
 
 COMMANDS = {

@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 
 from layers.rules import load_rules
-from webapp import db, errors
+from webapp import db, errors, i18n
 from webapp.config import Settings
 
 __version__ = "0.1.0"
@@ -30,6 +30,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     db.init_app(app, db.make_engine(settings.database_url))
     app.extensions["riskkarta.rules"] = load_rules(settings.rules_file)
     errors.register(app)
+    i18n.init_app(app)
 
     from webapp.api import bp as api_bp
     from webapp.api.coordinates import bp as coordinates_bp

@@ -13,12 +13,6 @@ from webapp.services import layers as catalog
 bp = Blueprint("pages", __name__)
 
 
-@bp.app_context_processor
-def _language():
-    lang = current_language()
-    return {"lang": lang, "T": texts(lang)}
-
-
 @bp.get("/")
 def index():
     """The layer viewer: the districts and every layer the role may see."""
