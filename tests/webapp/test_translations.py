@@ -122,6 +122,13 @@ def test_the_checks_can_fail():
     assert mismatched_placeholders(catalog) == [("%(count)s areas", "%(antal)s ytor")]
 
 
+def test_no_template_picks_a_text_by_comparing_the_language():
+    pattern = re.compile(r"""["'][^"']*[A-Za-zÅÄÖåäö][^"']*["']\s+if\s+lang\s*[!=]=""")  # not ',' if lang
+    found = [f"{path.relative_to(ROOT)}: {match.group(0)}" for path in (ROOT / "webapp" / "templates").rglob("*.html")
+             for match in pattern.finditer(path.read_text())]
+    assert found == []
+
+
 def test_catalogues_compile_when_missing_or_older_and_atomically(tmp_path):
     source = tmp_path / "translations"
     shutil.copytree(CATALOGUES, source, ignore=shutil.ignore_patterns("*.mo"))

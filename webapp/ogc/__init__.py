@@ -5,6 +5,7 @@ import json
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import gettext
 
 from geo.crs import CRS84_URI, crs_uri
 from webapp.auth import current_role
@@ -83,8 +84,7 @@ def landing():
         _link(_url("ogc.list_collections"), "data", JSON, "Collections"),
     ]
     body = {"title": TITLE[_lang()],
-            "description": "Riskkartans lager som OGC API Features." if _lang() == "sv"
-            else "Riskkarta's layers as OGC API Features.",
+            "description": gettext("Riskkarta's layers as OGC API Features."),
             "links": links}
     return _html("landing.html", body=body) if _wants_html() else _json(body)
 
