@@ -219,3 +219,13 @@ def test_the_form_page_follows_accept_language_and_then_the_chosen_language(clie
     assert '<html lang="sv">' in swedish and "Sparade kontroller" in swedish
     again = client.get("/sites", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="sv">' in again and "Sparade kontroller" in again and "Saved checks" not in again
+    assert "Riskkartans lager" in client.get("/ogc/?f=json").get_data(as_text=True)  # the API follows it too
+
+
+def test_the_api_follows_accept_language_and_keeps_no_session(client):
+    body = client.get("/ogc/?f=json", headers={"Accept-Language": "en"}).get_json()
+    assert body["description"] == "Riskkarta's layers as OGC API Features."
+    response = client.get("/ogc/?f=json&lang=en")
+    assert response.get_json()["description"] == "Riskkarta's layers as OGC API Features."
+    assert "Set-Cookie" not in response.headers
+    assert client.get("/ogc/?f=json").get_json()["description"] == "Riskkartans lager som OGC API Features."

@@ -9,6 +9,7 @@ from webapp import __version__
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
+from webapp.i18n import current_language
 from webapp.services import districts, health, raster_values
 from webapp.services import layers as layers_service
 
@@ -61,7 +62,7 @@ def districts_touching():
 
 
 def _lang() -> str:
-    return "en" if request.args.get("lang") == "en" else "sv"
+    return current_language()
 
 
 def layer_json(info: layers_service.LayerInfo, lang: str) -> dict:

@@ -11,6 +11,7 @@ from geo.crs import CRS84_URI, crs_uri
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
+from webapp.i18n import current_language
 from webapp.services import features, ogc_query
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -28,7 +29,7 @@ TITLE = {"sv": "Riskkarta – OGC API Features", "en": "Riskkarta – OGC API Fe
 # --- negotiation and links -------------------------------------------------------------------------------
 
 def _lang() -> str:
-    return "en" if request.args.get("lang", "").lower().startswith("en") else "sv"
+    return current_language()
 
 
 def _wants_html() -> bool:
