@@ -149,6 +149,28 @@ def test_catalogues_compile_when_missing_or_older_and_atomically(tmp_path):
     assert sorted(p.name for p in mo.parent.iterdir()) == ["messages.mo", "messages.po"]  # no temporary file left
 
 
+def test_a_read_only_install_compiles_its_catalogues_under_riskkarta_home(monkeypatch, tmp_path):
+    """The Docker image runs as another user than the one who installed the package beside the .po files."""
+    real = i18n.compile_catalogues
+
+    def read_only(source=i18n.TRANSLATIONS, target=None):
+        if target is None:
+            raise PermissionError(13, "Permission denied", str(source))
+        return real(source, target)
+
+    monkeypatch.setattr(i18n, "compile_catalogues", read_only)
+    monkeypatch.setenv("RISKKARTA_HOME", str(tmp_path))
+    for cached in (i18n.catalogue_dir, i18n.translations):
+        cached.cache_clear()
+    try:
+        assert i18n.catalogue_dir() == tmp_path / "translations"
+        assert (tmp_path / "translations" / "sv" / "LC_MESSAGES" / "messages.mo").exists()
+        assert i18n.gettext_in("sv", "Site check") == "Platskontroll"
+    finally:
+        for cached in (i18n.catalogue_dir, i18n.translations):
+            cached.cache_clear()
+
+
 def test_texts_in_a_named_language():
     assert i18n.both("Site check") == {"sv": "Platskontroll", "en": "Site check"}
     assert i18n.gettext_in("sv", "Point with a buffer of %(metres)s m", metres=50) == "Punkt med buffertzon 50 m"
