@@ -177,7 +177,8 @@ def browser_page():
         browser = pw.chromium.launch(executable_path=chromium, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        # A Swedish browser, as the city's staff have: the pages follow Accept-Language when no ?lang= is given.
+        page = browser.new_page(viewport={"width": 1280, "height": 860}, locale="sv-SE")
 
         def loopback_only(route):
             if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):

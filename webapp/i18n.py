@@ -1,206 +1,170 @@
-"""Page texts in Swedish (default) and English. One dictionary per language; templates read `T.key`."""
+"""Swedish (the default) and English through gettext: catalogues in webapp/translations (English msgids), the
+request's language for Flask-Babel, and texts in a named language for code that needs one (a PDF, a stored
+bilingual sentence). How to add a text: README, Translations."""
 from __future__ import annotations
 
+import os
+import re
+import tempfile
+from functools import lru_cache
+from pathlib import Path
 from types import SimpleNamespace
 
-from flask import request
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import Babel
 
 from layers.rules import LEVEL_WORDS
+from webapp.config import _home
 
 LANGUAGES = ("sv", "en")
+DEFAULT = "sv"
+DOMAIN = "messages"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+# Each language's name in itself, for the switch link: a reader who cannot read the page still finds theirs.
+LANGUAGE_NAMES = {"sv": "Svenska", "en": "English"}
+_TAG = re.compile(r"(sv|en)(?:[-_][a-z0-9]{1,8})*", re.IGNORECASE)
 
-TEXTS = {
-    "sv": {
-        "tagline": "Risker och lägesbilder på kartan",
-        "districts": "Stadsdelsområden",
-        "district": "Stadsdelsområde",
-        "committee": "Ansvarig nämnd",
-        "layers": "Risklager",
-        "source": "Källa",
-        "licence": "Licens",
-        "updated": "Uppdaterad",
-        "version": "Version",
-        "opacity": "Opacitet",
-        "demo": "Demonstrationsdata",
-        "demo_note": "genererade data, inte verkliga",
-        "no_data": "Inga data ännu",
-        "no_districts": "Inga stadsdelsområden ännu.",
-        "load_hint": "Läs in dem med",
-        "value": "Värde",
-        "no_value": "Inget värde här",
-        "other_language": "English",
-        "base_map": "Bakgrundskarta",
-        "count_cells": "Antal händelser i rutan",
-        "area_count": "stadsdelsområden",
-        "legend": "Teckenförklaring",
-        "hidden_layers": "Lager som din roll inte får se visas inte.",
-        "site_check": "Platskontroll",
-        "site_check_intro": "Välj en plats och markanvändning; kontrollen bedömer varje risk med regel och källa.",
-        "step_site": "1. Plats",
-        "site_how": "Klicka i kartan för en punkt, rita en yta med verktygen i kartan, klistra in koordinater "
-                    "eller ladda upp en GeoJSON-fil.",
-        "buffer": "Buffertzon runt en punkt (m)",
-        "buffer_range": "Buffertzon, reglage",
-        "coordinates": "Koordinater (SWEREF 99 TM, SWEREF 99 18 00 eller WGS 84)",
-        "read": "Tolka",
-        "confirm": "Bekräfta platsen",
-        "confirm_ask": "Stämmer det? Bekräfta för att använda platsen.",
-        "alternatives": "Andra möjliga tolkningar",
-        "upload": "GeoJSON-fil",
-        "upload_bad": "Filen ska vara GeoJSON med exakt en yta eller punkt (Polygon, MultiPolygon eller Point).",
-        "upload_not_json": "Filen är inte läsbar JSON.",
-        "upload_not_lonlat": "Filens koordinater är inte WGS 84 (longitud, latitud). Spara den som GeoJSON i "
-                             "WGS 84 eller klistra in koordinaterna.",
-        "no_site": "Välj en plats först: klicka i kartan, rita en yta, klistra in koordinater eller ladda upp en fil.",
-        "no_land_use": "Välj markanvändning.",
-        "site_none": "Ingen plats vald ännu.",
-        "site_chosen": "Vald plats",
-        "given_map": "klickad punkt",
-        "given_drawn": "ritad yta",
-        "given_upload": "uppladdad fil",
-        "given_coordinates": "inklistrade koordinater",
-        "given_geojson": "GeoJSON",
-        "with_buffer": "med buffertzon",
-        "step_use": "2. Markanvändning",
-        "vulnerable": "Känsliga verksamheter",
-        "step_case": "3. Ärende",
-        "reference": "Diarienummer",
-        "check_title": "Benämning",
-        "submit": "Kontrollera",
-        "checking": "Kontrollerar …",
-        "saved_checks": "Sparade kontroller",
-        "no_checks": "Inga sparade kontroller ännu.",
-        "created": "Skapad",
-        "overall": "Samlad bedömning",
-        "check_no": "Kontroll",
-        "hazard": "Risk",
-        "verdict": "Bedömning",
-        "findings": "Underlag",
-        "rule": "Regel",
-        "unverified": "standardvärde, ej verifierat",
-        "layer": "Lager",
-        "land_use": "Markanvändning",
-        "site": "Plats",
-        "area": "Yta",
-        "point": "Punkt",
-        "polygon": "Yta",
-        "given_as": "Angiven som",
-        "situation_pictures": "Lägesbilder",
-        "no_data_yet": "inga data ännu",
-        "outdated": "Nyare versioner finns av lager som kontrollen använde:",
-        "rerun": "Kör om mot aktuella lager",
-        "changes": "Vad har ändrats",
-        "rerun_of": "Omkörning av kontroll",
-        "no_changes": "Inga ändringar mot den tidigare kontrollen.",
-        "before": "Före",
-        "after": "Efter",
-        "pdf": "PDF-rapport",
-        "json": "JSON",
-        "site_layer": "Platsen",
-        "report_links": "Rapporten som fil",
-    },
-    "en": {
-        "tagline": "Risks and situation pictures on the map",
-        "districts": "District areas",
-        "district": "District area",
-        "committee": "Responsible committee",
-        "layers": "Risk layers",
-        "source": "Source",
-        "licence": "Licence",
-        "updated": "Updated",
-        "version": "Version",
-        "opacity": "Opacity",
-        "demo": "Demo data",
-        "demo_note": "generated data, not real",
-        "no_data": "No data yet",
-        "no_districts": "No district areas yet.",
-        "load_hint": "Load them with",
-        "value": "Value",
-        "no_value": "No value here",
-        "other_language": "Svenska",
-        "base_map": "Base map",
-        "count_cells": "Incidents in the cell",
-        "area_count": "district areas",
-        "legend": "Legend",
-        "hidden_layers": "Layers your role may not see are not shown.",
-        "site_check": "Site check",
-        "site_check_intro": "Choose a site and land use; the check judges each hazard with its rule and source.",
-        "step_site": "1. Site",
-        "site_how": "Click the map for a point, draw an area with the map's tools, paste coordinates or upload a "
-                    "GeoJSON file.",
-        "buffer": "Buffer around a point (m)",
-        "buffer_range": "Buffer, slider",
-        "coordinates": "Coordinates (SWEREF 99 TM, SWEREF 99 18 00 or WGS 84)",
-        "read": "Read",
-        "confirm": "Confirm the site",
-        "confirm_ask": "Is this right? Confirm to use the site.",
-        "alternatives": "Other possible readings",
-        "upload": "GeoJSON file",
-        "upload_bad": "The file must be GeoJSON with exactly one area or point (Polygon, MultiPolygon or Point).",
-        "upload_not_json": "The file is not readable JSON.",
-        "upload_not_lonlat": "The file's coordinates are not WGS 84 (longitude, latitude). Save it as GeoJSON in "
-                             "WGS 84 or paste the coordinates.",
-        "no_site": "Choose a site first: click the map, draw an area, paste coordinates or upload a file.",
-        "no_land_use": "Choose a land use.",
-        "site_none": "No site chosen yet.",
-        "site_chosen": "Site",
-        "given_map": "clicked point",
-        "given_drawn": "drawn area",
-        "given_upload": "uploaded file",
-        "given_coordinates": "pasted coordinates",
-        "given_geojson": "GeoJSON",
-        "with_buffer": "with a buffer of",
-        "step_use": "2. Land use",
-        "vulnerable": "Vulnerable occupants",
-        "step_case": "3. Case",
-        "reference": "Reference number",
-        "check_title": "Title",
-        "submit": "Check",
-        "checking": "Checking …",
-        "saved_checks": "Saved checks",
-        "no_checks": "No saved checks yet.",
-        "created": "Created",
-        "overall": "Overall",
-        "check_no": "Check",
-        "hazard": "Hazard",
-        "verdict": "Verdict",
-        "findings": "Findings",
-        "rule": "Rule",
-        "unverified": "default value, not verified",
-        "layer": "Layer",
-        "land_use": "Land use",
-        "site": "Site",
-        "area": "Area",
-        "point": "Point",
-        "polygon": "Area",
-        "given_as": "Given as",
-        "situation_pictures": "Situation pictures",
-        "no_data_yet": "no data yet",
-        "outdated": "Newer versions exist of layers this check used:",
-        "rerun": "Re-run against current layers",
-        "changes": "What changed",
-        "rerun_of": "Re-run of check",
-        "no_changes": "No changes from the earlier check.",
-        "before": "Before",
-        "after": "After",
-        "pdf": "PDF report",
-        "json": "JSON",
-        "site_layer": "The site",
-        "report_links": "The report as a file",
-    },
+
+def N_(msgid: str) -> str:
+    """Marks a text for extraction where a table defines it; it is translated where it is used."""
+    return msgid
+
+
+def NP_(context: str, msgid: str) -> tuple[str, str]:
+    """N_ with a msgctxt: one English text, two Swedish ones ("Check": Kontroll, Kontrollera)."""
+    return context, msgid
+
+
+# Keyed texts for Python callers (texts(lang).base_map) and the pages' scripts (T.__dict__ as JSON): key → msgid.
+KEYED = {
+    "base_map": N_("Base map"), "districts": N_("District areas"), "district": N_("District area"),
+    "committee": N_("Responsible committee"), "count_cells": N_("Incidents in the cell"), "site_layer": N_("The site"),
+    "check_no": N_("Check"), "no_value": N_("No value here"), "site_none": N_("No site chosen yet."),
+    "site_chosen": NP_("site status", "Site"), "with_buffer": N_("with a buffer of"), "confirm": N_("Confirm the site"),
+    "confirm_ask": N_("Is this right? Confirm to use the site."), "alternatives": N_("Other possible readings"),
+    "upload_bad": N_("The file must be GeoJSON with exactly one area or point (Polygon, MultiPolygon or Point)."),
+    "upload_not_json": N_("The file is not readable JSON."),
+    "upload_not_lonlat": N_("The file's coordinates are not WGS 84 (longitude, latitude). Save it as GeoJSON in "
+                            "WGS 84 or paste the coordinates."),
+    "no_site": N_("Choose a site first: click the map, draw an area, paste coordinates or upload a file."),
+    "no_land_use": N_("Choose a land use."), "submit": NP_("button", "Check"), "checking": N_("Checking …"),
+    "given_map": N_("clicked point"), "given_drawn": N_("drawn area"), "given_upload": N_("uploaded file"),
+    "given_coordinates": N_("pasted coordinates"), "given_geojson": N_("GeoJSON"),
 }
 
 
-# The verdict words come from the rules' one table, so the page, the API and the PDF say the same.
-for _lang, _words in LEVEL_WORDS.items():
-    TEXTS[_lang].update({f"level_{level}": word for level, word in _words.items()})
+def _language(value: str | None) -> str | None:
+    """'en', 'EN', 'en-GB', 'sv_SE' → the language; anything else → None."""
+    match = _TAG.fullmatch(value.strip()) if value else None
+    return match.group(1).lower() if match else None
+
+
+def _known(lang: str) -> str:
+    return lang if lang in LANGUAGES else DEFAULT
 
 
 def current_language() -> str:
-    """Swedish unless the page is asked for in English (?lang=en)."""
-    lang = request.args.get("lang")
-    return lang if lang in LANGUAGES else "sv"
+    """The request's language: ?lang=, then the session (a page given a valid ?lang= keeps it there), then
+    Accept-Language, then Swedish. Outside a request: Swedish."""
+    if not has_request_context():
+        return DEFAULT
+    asked = _language(request.args.get("lang"))
+    if asked:
+        return asked
+    kept = session.get("lang")
+    if kept in LANGUAGES:
+        return kept
+    g.riskkarta_lang_negotiated = True  # the answer depends on the header: say so in Vary
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT
+
+
+def compile_catalogues(source: Path = TRANSLATIONS, target: Path | None = None) -> Path:
+    """Each <lang>/LC_MESSAGES/messages.po under `source` → its .mo under `target` (default: beside it) when the .mo
+    is missing or older; returns `target`. Written to a temporary file and renamed: no worker reads half a file."""
+    target = target or source
+    for lang in LANGUAGES:
+        po, mo = (root / lang / "LC_MESSAGES" / f"{DOMAIN}{ext}" for root, ext in ((source, ".po"), (target, ".mo")))
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=lang, domain=DOMAIN)
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=mo.parent, prefix=f".{DOMAIN}-", suffix=".mo")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                write_mo(out, catalog)
+            os.replace(tmp, mo)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return target
+
+
+@lru_cache(maxsize=1)
+def catalogue_dir() -> Path:
+    """The compiled catalogues: beside the .po files, or under RISKKARTA_HOME when the package is read-only."""
+    try:
+        return compile_catalogues()
+    except OSError:
+        return compile_catalogues(target=_home() / "translations")
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translations(lang: str) -> Translations:
+    """One language's catalogue, whatever the request's language is."""
+    return Translations.load(str(catalogue_dir()), [_known(lang)], DOMAIN)
+
+
+def gettext_in(lang: str, msgid: str, **params) -> str:
+    """`msgid` in the named language, `%(name)s` placeholders filled from `params`."""
+    text = translations(lang).gettext(msgid)
+    return text % params if params else text
+
+
+def both(msgid: str, **params) -> dict[str, str]:
+    """{"sv": ..., "en": ...}: a text stored or sent in both languages."""
+    return {lang: gettext_in(lang, msgid, **params) for lang in LANGUAGES}
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _texts(lang: str) -> dict[str, str]:
+    t = translations(lang)
+    found = {key: t.pgettext(*msg) if isinstance(msg, tuple) else t.gettext(msg) for key, msg in KEYED.items()}
+    # The verdict words come from the rules' one table, so the page, the API and the PDF say the same.
+    found.update({f"level_{level}": word for level, word in LEVEL_WORDS[lang].items()})
+    return found
 
 
 def texts(lang: str) -> SimpleNamespace:
-    return SimpleNamespace(**TEXTS[lang])
+    """The keyed texts in one language: T.key in templates and Python, T.__dict__ for the pages' scripts."""
+    return SimpleNamespace(**_texts(_known(lang)))
+
+
+def _template_context() -> dict:
+    lang = current_language()
+    other = next(code for code in LANGUAGES if code != lang)
+    return {"lang": lang, "other_lang": other, "LANGUAGE_NAMES": LANGUAGE_NAMES, "T": texts(lang)}
+
+
+def _after(response):
+    """A page given a valid ?lang= keeps it in the session; a language from Accept-Language is said in Vary."""
+    asked = _language(request.args.get("lang"))
+    if asked and response.mimetype == "text/html" and session.get("lang") != asked:
+        session["lang"] = asked
+    if g.get("riskkarta_lang_negotiated"):
+        response.vary.add("Accept-Language")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Compile the catalogues if needed; Flask-Babel (`_`, `gettext`, `pgettext`) on current_language; `lang`,
+    `other_lang` and `T` for templates."""
+    for cached in (catalogue_dir, translations, _texts):
+        cached.cache_clear()
+    Babel(app, locale_selector=current_language, default_locale=DEFAULT, default_domain=DOMAIN,
+          default_translation_directories=str(catalogue_dir()))
+    app.context_processor(_template_context)
+    app.after_request(_after)

@@ -113,7 +113,7 @@ def test_a_registered_hazard_gets_a_verdict_in_the_site_check_page_and_pdf(clien
     assert row and "Landslides" in row.group(1) and "Landslide zones touched" in row.group(1)
     assert '<span class="verdict high">high</span>' in row.group(1)
 
-    pdf = client.get(check["links"]["pdf"])
+    pdf = client.get(check["links"]["pdf"] + "?lang=sv")
     assert pdf.status_code == 200
     words = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages))
     assert "Skred och ras" in words and "Platsen berör 1 skredzoner." in words

@@ -8,6 +8,7 @@ from geo.geojson import GeometryLimits, parse_geometry
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
+from webapp.i18n import current_language
 from webapp.services import catalog as layers_service
 from webapp.services import districts, health
 from webapp.services.catalog import values as raster_values
@@ -61,7 +62,7 @@ def districts_touching():
 
 
 def _lang() -> str:
-    return "en" if request.args.get("lang") == "en" else "sv"
+    return current_language()
 
 
 def layer_json(info: layers_service.LayerInfo, lang: str) -> dict:

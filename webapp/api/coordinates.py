@@ -8,7 +8,7 @@ from geo.coordinates import read_coordinates
 from geo.geojson import to_geojson
 from webapp.db import get_session
 from webapp.errors import ProblemError
-from webapp.i18n import LANGUAGES
+from webapp.i18n import current_language
 from webapp.services import districts
 
 bp = Blueprint("coordinates", __name__, url_prefix="/api/site-checks/read-coordinates")
@@ -30,8 +30,7 @@ def _pasted_text() -> str:
 @bp.post("")
 def read():
     """One point or an area's corners in; the CRS, axis order, a description and the site as GeoJSON out."""
-    lang = request.args.get("lang")
-    lang = lang if lang in LANGUAGES else "sv"
+    lang = current_language()
     max_vertices = current_app.extensions["riskkarta.settings"].max_vertices
     area = districts.bounds_lonlat(get_session())
     kwargs = {"area_lonlat": area} if area else {}

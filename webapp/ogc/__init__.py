@@ -5,11 +5,13 @@ import json
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import gettext
 
 from geo.crs import CRS84_URI, crs_uri
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
+from webapp.i18n import current_language
 from webapp.services.ogc import features
 from webapp.services.ogc import query as ogc_query
 
@@ -28,7 +30,7 @@ TITLE = {"sv": "Riskkarta – OGC API Features", "en": "Riskkarta – OGC API Fe
 # --- negotiation and links -------------------------------------------------------------------------------
 
 def _lang() -> str:
-    return "en" if request.args.get("lang", "").lower().startswith("en") else "sv"
+    return current_language()
 
 
 def _wants_html() -> bool:
@@ -84,8 +86,7 @@ def landing():
         _link(_url("ogc.list_collections"), "data", JSON, "Collections"),
     ]
     body = {"title": TITLE[_lang()],
-            "description": "Riskkartans lager som OGC API Features." if _lang() == "sv"
-            else "Riskkarta's layers as OGC API Features.",
+            "description": gettext("Riskkarta's layers as OGC API Features."),
             "links": links}
     return _html("landing.html", body=body) if _wants_html() else _json(body)
 

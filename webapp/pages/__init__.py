@@ -19,12 +19,6 @@ def _date_time(moment) -> str:
     return fmt.date_time(moment)
 
 
-@bp.app_context_processor
-def _language():
-    lang = current_language()
-    return {"lang": lang, "T": texts(lang)}
-
-
 @bp.get("/")
 def index():
     """The layer viewer: the districts and every layer the role may see."""

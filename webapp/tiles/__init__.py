@@ -1,12 +1,13 @@
 """Tiles: /tiles/<layer>/<version>/<z>/<x>/<y>.mvt|.png and TileJSON at /tiles/<layer>.json. Thin views."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask import Blueprint, Response, current_app, redirect, url_for
 
 from geo.tiles import TileError, check_tile
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
+from webapp.i18n import current_language
 from webapp.services import catalog, hazards, tiles
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
@@ -63,7 +64,7 @@ def tile(slug: str, version: int, z: int, x: int, y: int, fmt: str):
 def tilejson(slug: str):
     """TileJSON 3.0.0 for one layer, pointing at the current version's tiles."""
     info = catalog.get_layer(get_session(), slug, current_role())
-    lang = request.args.get("lang", "sv")
+    lang = current_language()
     fmt = "mvt" if info.kind == "vector" else "png"
     template = url_for("tiles.tile", slug=slug, version=info.version, z=0, x=0, y=0, fmt=fmt, _external=True)
     template = template.replace("/0/0/0.", "/{z}/{x}/{y}.")
