@@ -125,8 +125,12 @@ def gettext_in(lang: str, msgid: str, **params) -> str:
 
 
 def both(msgid: str, **params) -> dict[str, str]:
-    """{"sv": ..., "en": ...}: a text stored or sent in both languages."""
-    return {lang: gettext_in(lang, msgid, **params) for lang in LANGUAGES}
+    """{"sv": ..., "en": ...}: a text stored or sent in both languages. A parameter given as {"sv": ..., "en": ...}
+    takes each language's own value (a number with its decimal mark, a phrase already translated)."""
+    def own(lang: str) -> dict:
+        return {k: v[lang] if isinstance(v, dict) and lang in v else v for k, v in params.items()}
+
+    return {lang: gettext_in(lang, msgid, **own(lang)) for lang in LANGUAGES}
 
 
 @lru_cache(maxsize=len(LANGUAGES))

@@ -10,10 +10,14 @@ from zoneinfo import ZoneInfo
 from babel.numbers import format_decimal
 
 from layers.rules import LEVEL_WORDS, NO_DATA
+from webapp.i18n import gettext_in
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-NONE = {"sv": "inga", "en": "none"}
-NO_DATA_YET = {"sv": "inga data ännu", "en": "no data yet"}
+
+
+def none(lang: str) -> str:
+    """What an empty list of things says."""
+    return gettext_in(lang, "none")
 
 
 def _locale(lang: str) -> str:
@@ -84,15 +88,15 @@ def level(level_key: str, lang: str) -> str:
 def plain(value: Any, lang: str) -> str:
     """Anything else a measured value may hold, readably (never a raw dict)."""
     if isinstance(value, bool):
-        return ("ja" if value else "nej") if lang == "sv" else ("yes" if value else "no")
+        return gettext_in(lang, "yes") if value else gettext_in(lang, "no")
     if isinstance(value, int | float):
         return number(value, lang)
     if isinstance(value, dict):
         return ", ".join(f"{k.replace('_', ' ')}: {plain(v, lang)}" for k, v in value.items())
     if isinstance(value, list | tuple):
-        return ", ".join(plain(v, lang) for v in value) or NONE[_locale(lang)]
+        return ", ".join(plain(v, lang) for v in value) or none(lang)
     if value == "no data yet":
-        return NO_DATA_YET[_locale(lang)]
+        return gettext_in(lang, "no data yet")
     return str(value)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from webapp.i18n import gettext_in
 from webapp.reports import format as fmt
 from webapp.services import hazards
 from webapp.services.site_check.result import Verdict
@@ -21,9 +22,9 @@ def value_text(kind: str, value: Any, lang: str) -> str:
         name, distance = value
         return f"{name[lang]}, {fmt.metres(distance, lang)}"
     if kind == "names":
-        return ", ".join(v[lang] for v in value) or fmt.NONE[lang]
+        return ", ".join(v[lang] for v in value) or fmt.none(lang)
     if kind == "none_within_m":
-        return ("ingen inom " if lang == "sv" else "none within ") + fmt.metres(value, lang)
+        return gettext_in(lang, "none within %(distance)s", distance=fmt.metres(value, lang))
     if kind == "count":
         return str(value)
     return fmt.row_text(kind, value, lang)

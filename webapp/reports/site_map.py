@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from geo import png as png_codec
 from geo.frame import MapFrame
+from webapp.i18n import gettext_in
 from webapp.services.site_check.map_data import MapData, MapLayer
 
 log = logging.getLogger(__name__)
@@ -190,8 +191,8 @@ def site_map_png(data: MapData, *, lang: str = "sv") -> bytes:
     features("line")
     _draw_site(draw, data.area, data.point, frame)
     if shows_districts:
-        legend.append(("outline", "Stadsdelsgräns" if lang == "sv" else "District boundary", DISTRICT_COLOUR))
-    legend.append(("site", "Kontrollerad plats" if lang == "sv" else "Site checked", (0, 0, 0, 255)))
+        legend.append(("outline", gettext_in(lang, "District boundary"), DISTRICT_COLOUR))
+    legend.append(("site", gettext_in(lang, "Site checked"), (0, 0, 0, 255)))
     _draw_legend(draw, legend, frame)
     _draw_scale_and_north(draw, frame)
     draw.rectangle((0, 0, size_px[0] - 1, size_px[1] - 1), outline=(110, 110, 110, 255))

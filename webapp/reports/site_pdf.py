@@ -23,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from layers.rules import LEVEL_COLOURS, LEVEL_WORDS, NO_DATA
+from webapp.i18n import LANGUAGES, N_, gettext_in
 from webapp.reports import format as fmt
 from webapp.reports import rows as report_rows
 from webapp.reports.site_map import FONT_DIR
@@ -36,34 +37,40 @@ WIDTH = A4[0] - 4 * cm - 12
 # The verdict word reads better in white on the darkest colours.
 WHITE_TEXT = {"low", "very_high"}
 
-T = {
-    "sv": {"heading": "Riskkontroll för plats", "reference": "Diarienummer", "id": "Kontroll-id",
-           "date": "Datum och tid", "title": "Titel", "site": "Plats", "land_use": "Avsedd markanvändning",
-           "districts": "Stadsdelsområde och nämnd", "overall": "Sammanvägd bedömning", "map": "Karta",
-           "hazard": "Risk", "verdict": "Bedömning", "details": "Underlag", "rule": "Regel", "source": "Källa",
-           "layer": "Lager", "unverified": "standardvärde, ej verifierat", "version": "version",
-           "point": "punkt med buffert {buffer} m", "polygon": "område", "area": "yta", "centroid": "mittpunkt",
-           "vulnerable": "känsliga verksamheter", "none": "inga", "not_saved": "ej sparad",
-           "situation": "Lägesbilder", "changes": "Ändringar sedan kontroll {id}", "before": "före",
-           "after": "efter", "no_changes": "Inga ändringar.", "rerun_of": "omkörning av kontroll",
-           "demo": "DEMO-DATA – Demonstrationsdata: lagren för {layers} är syntetiska och saknar verklig giltighet. "
-                   "Rapporten får inte användas som underlag i ett planärende.",
-           "outdated": "Lagren {layers} har uppdaterats sedan kontrollen gjordes; kör om kontrollen.",
-           "footer": "Riskkarta – riskkontroll för plats", "page": "sida {n} av {total}"},
-    "en": {"heading": "Site risk check", "reference": "Reference number", "id": "Check id",
-           "date": "Date and time", "title": "Title", "site": "Site", "land_use": "Intended land use",
-           "districts": "District and committee", "overall": "Overall verdict", "map": "Map",
-           "hazard": "Hazard", "verdict": "Verdict", "details": "Basis", "rule": "Rule", "source": "Source",
-           "layer": "Layer", "unverified": "default value, not verified", "version": "version",
-           "point": "point with a {buffer} m buffer", "polygon": "polygon", "area": "area", "centroid": "centroid",
-           "vulnerable": "vulnerable occupants", "none": "none", "not_saved": "not saved",
-           "situation": "Situation pictures", "changes": "Changes since check {id}", "before": "before",
-           "after": "after", "no_changes": "No changes.", "rerun_of": "re-run of check",
-           "demo": "DEMO DATA – the layers for {layers} are synthetic demonstration data with no real-world validity. "
-                   "Do not use this report in a planning case.",
-           "outdated": "The layers {layers} have been updated since this check; run it again.",
-           "footer": "Riskkarta – site risk check", "page": "page {n} of {total}"},
+# The PDF's own texts (English msgids, translated through the catalogues); the report page's shared words
+# (hazard, verdict, rule, source, layer, reference number) are the same messages.
+MSGIDS = {
+    "heading": N_("Site risk check"), "reference": N_("Reference number"), "id": N_("Check id"),
+    "date": N_("Date and time"), "title": N_("Title"), "site": N_("Site"), "land_use": N_("Intended land use"),
+    "districts": N_("District and committee"), "overall": N_("Overall verdict"), "hazard": N_("Hazard"),
+    "verdict": N_("Verdict"), "details": N_("Basis"), "rule": N_("Rule"), "source": N_("Source"),
+    "layer": N_("Layer"), "unverified": N_("default value, not verified"), "version": N_("version"),
+    "point": N_("point with a %(buffer)s m buffer"), "polygon": N_("polygon"), "area": N_("area"),
+    "centroid": N_("centroid"), "vulnerable": N_("vulnerable occupants"), "none": N_("none"),
+    "not_saved": N_("not saved"), "situation": N_("Situation pictures"), "changes": N_("Changes since check %(id)s"),
+    "before": N_("before"), "after": N_("after"), "no_changes": N_("No changes."), "rerun_of": N_("re-run of check"),
+    "demo": N_("DEMO DATA – the layers for %(layers)s are synthetic demonstration data with no real-world validity. "
+               "Do not use this report in a planning case."),
+    "outdated": N_("The layers %(layers)s have been updated since this check; run it again."),
+    "footer": N_("Riskkarta – site risk check"), "page": N_("page %(n)s of %(total)s"),
 }
+
+
+class _Texts:
+    """T[lang][key]: a text of the PDF in one language; T.say(lang, key, name=value) fills its placeholders."""
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        return {key: gettext_in(lang, msgid) for key, msgid in MSGIDS.items()}
+
+    def __contains__(self, lang: str) -> bool:
+        return lang in LANGUAGES
+
+    @staticmethod
+    def say(lang: str, key: str, **params) -> str:
+        return gettext_in(lang, MSGIDS[key], **params)
+
+
+T = _Texts()
 
 
 @lru_cache(maxsize=1)
@@ -100,7 +107,7 @@ def _p(value: Any, style: ParagraphStyle) -> Paragraph:
 def site_text(site: Site, lang: str) -> str:
     """The site in one line: kind, buffer, area and centroid (the report page says the same)."""
     t = T[lang]
-    kind = (t["point"].format(buffer=fmt.number(site.buffer_m or 0, lang, 0)) if site.kind == "point"
+    kind = (T.say(lang, "point", buffer=fmt.number(site.buffer_m or 0, lang, 0)) if site.kind == "point"
             else t["polygon"])
     lon, lat = site.centroid
     return (f"{kind.capitalize()}, {t['area']} {fmt.area(site.area_m2, lang)}; {t['centroid']} "
@@ -181,7 +188,7 @@ def _hazard_table(check: SavedCheck, lang: str, st: dict[str, ParagraphStyle]) -
 
 def _changes(check: SavedCheck, lang: str, st: dict[str, ParagraphStyle]) -> list[Any]:
     t = T[lang]
-    out: list[Any] = [_p(t["changes"].format(id=check.rerun_of), st["h2"])]
+    out: list[Any] = [_p(T.say(lang, "changes", id=check.rerun_of), st["h2"])]
     if not check.result.changes:
         return out + [_p(t["no_changes"], st["base"])]
     rows = [[_p(t["hazard"], st["label"]), _p(f"{t['verdict']}: {t['before']} → {t['after']}", st["label"]),
@@ -225,9 +232,9 @@ def _story(check: SavedCheck, lang: str, map_png: bytes | None) -> list[Any]:
                         _facts_table(check, lang, st), Spacer(1, 6)]
     demo = [h.title.get(lang, h.hazard) for h in check.result.verdicts if h.layer and h.layer.demo]
     if demo:
-        story += [_warning(t["demo"].format(layers=", ".join(demo)), st), Spacer(1, 4)]
+        story += [_warning(T.say(lang, "demo", layers=", ".join(demo)), st), Spacer(1, 4)]
     if check.outdated_layers:
-        story += [_warning(t["outdated"].format(layers=", ".join(check.outdated_layers)), st), Spacer(1, 4)]
+        story += [_warning(T.say(lang, "outdated", layers=", ".join(check.outdated_layers)), st), Spacer(1, 4)]
     if map_png:
         story += [_map(map_png), Spacer(1, 6)]
     story += [_overall(check, lang, st), Spacer(1, 6), _hazard_table(check, lang, st)]
@@ -258,7 +265,7 @@ def _footer_canvas(lang: str):
                 self.setFont(regular, 8)
                 self.setFillColor(colors.HexColor("#555555"))
                 self.drawString(2 * cm, 1.2 * cm, T[lang]["footer"])
-                self.drawRightString(A4[0] - 2 * cm, 1.2 * cm, T[lang]["page"].format(n=n, total=len(self._pages)))
+                self.drawRightString(A4[0] - 2 * cm, 1.2 * cm, T.say(lang, "page", n=n, total=len(self._pages)))
                 super().showPage()
             super().save()
 

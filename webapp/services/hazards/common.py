@@ -29,8 +29,8 @@ def verdict(evaluator, level: str, values: dict[str, Any], units: dict[str, str]
                    source.verified if verified is None else verified, layer_ref(info), sentence)
 
 
-def no_data(evaluator, info: LayerInfo | None, why_sv: str, why_en: str, source: str = "") -> Verdict:
-    why = {"sv": why_sv, "en": why_en}
+def no_data(evaluator, info: LayerInfo | None, why: dict[str, str], source: str = "") -> Verdict:
+    """The verdict when the layer has no data (yet) under the site; `why` in both languages."""
     return Verdict(evaluator.key, evaluator.title(), NO_DATA, (), why, source, False, layer_ref(info), why)
 
 

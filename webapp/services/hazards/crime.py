@@ -13,6 +13,7 @@ from layers.base import may_see_incident_points
 from layers.crime import COUNT_CLASSES, K_ANONYMITY, POINTS_MIN_ZOOM, cell_size_m
 from layers.demo_vectors import incident_rows
 from layers.rules import level_at, thresholds_text
+from webapp.i18n import LANGUAGES, both
 from webapp.services import tiles
 from webapp.services.catalog import LayerInfo
 from webapp.services.hazards import Evaluator, ImportOptions, ProgressFactory, Row, SiteContext
@@ -79,7 +80,7 @@ class Crime(Evaluator):
         r = ctx.rules
         info = ctx.layers.get(self.definition.slug)
         if info is None or not info.has_data:
-            return no_data(self, info, "Inga händelsedata ännu.", "No incident data yet.")
+            return no_data(self, info, both("No incident data yet."))
         count = ctx.session.execute(CRIME_NEAR, {"wkb": ctx.area.wkb, "radius": r.radius_m,
                                                  "months": r.months}).scalar_one()
         city_count, city_area = city_baseline(ctx.session, info.version, r.months)
@@ -90,32 +91,26 @@ class Crime(Evaluator):
         values = {"incidents_within_radius": shown, "radius_m": r.radius_m, "months": r.months,
                   "city_average_expected": round(expected, 1), "ratio_to_city_average": round(ratio, 2),
                   "computed_hotspots": "no data yet", "drawn_hotspots": "no data yet"}
-        ratio_sv = f"{ratio:.1f}".replace(".", ",")
-        sv = (f"{shown} anmälda händelser inom {r.radius_m:.0f} m de senaste {r.months} månaderna, "
-              f"{ratio_sv} gånger stadens genomsnitt för en lika stor yta.")
-        en = (f"{shown} reported incidents within {r.radius_m:.0f} m in the last {r.months} months, "
-              f"{ratio:.1f} times the city's average for an area of that size.")
-        sv += " Beräknade brottsområden (hotspots) och lägesbildernas ritade områden: inga data ännu."
-        en += " Computed hotspots and the situation pictures' drawn hotspots: no data yet."
-        rule = {"sv": f"Täthet relativt stadens genomsnitt: {thresholds_text(r.ratio_levels, '×', 'sv')}",
-                "en": f"Density relative to the city's average: {thresholds_text(r.ratio_levels, '×', 'en')}"}
-        return verdict(self, level_at(ratio, r.ratio_levels), values, UNITS, rule, r.source, info,
-                       {"sv": sv, "en": en})
+        found = both("%(count)s reported incidents within %(radius)s m in the last %(months)s months, %(ratio)s times "
+                     "the city's average for an area of that size.", count=shown, radius=f"{r.radius_m:.0f}",
+                     months=r.months, ratio={"sv": f"{ratio:.1f}".replace(".", ","), "en": f"{ratio:.1f}"})
+        pending = both("Computed hotspots and the situation pictures' drawn hotspots: no data yet.")
+        sentence = {lang: f"{found[lang]} {pending[lang]}" for lang in LANGUAGES}
+        rule = both("Density relative to the city's average: %(thresholds)s",
+                    thresholds={lang: thresholds_text(r.ratio_levels, "×", lang) for lang in LANGUAGES})
+        return verdict(self, level_at(ratio, r.ratio_levels), values, UNITS, rule, r.source, info, sentence)
 
     def rows(self, v: Verdict) -> list[Row]:
         if not v.measures:
             return []
-        months = {"sv": f", {v.value('months', '')} mån", "en": f", {v.value('months', '')} months"}
+        months = both(", %(months)s months", months=v.value("months", ""))
         return [
-            Row({"sv": "Anmälda händelser", "en": "Reported incidents"}, "count", v.value("incidents_within_radius"),
-                detail=({"sv": "inom", "en": "within"}, ("distance_m", v.value("radius_m", 0)), months)),
-            Row({"sv": "Väntat vid stadens genomsnitt", "en": "Expected at the city's average"}, "number",
-                v.value("city_average_expected")),
-            Row({"sv": "Jämfört med stadens genomsnitt", "en": "Compared with the city's average"}, "ratio",
-                v.value("ratio_to_city_average")),
-            Row({"sv": "Beräknade brottsområden", "en": "Computed hotspots"}, "text", v.value("computed_hotspots")),
-            Row({"sv": "Ritade områden i lägesbilder", "en": "Drawn hotspots in situation pictures"}, "text",
-                v.value("drawn_hotspots"))]
+            Row(both("Reported incidents"), "count", v.value("incidents_within_radius"),
+                detail=(both("within"), ("distance_m", v.value("radius_m", 0)), months)),
+            Row(both("Expected at the city's average"), "number", v.value("city_average_expected")),
+            Row(both("Compared with the city's average"), "ratio", v.value("ratio_to_city_average")),
+            Row(both("Computed hotspots"), "text", v.value("computed_hotspots")),
+            Row(both("Drawn hotspots in situation pictures"), "text", v.value("drawn_hotspots"))]
 
     # --- tiles: k-anonymous cells for everyone, points from z13 for the roles cleared for them ----------------
 
@@ -155,9 +150,8 @@ class Crime(Evaluator):
 
         return OwnCollection(
             id=self.definition.slug,
-            title={"sv": "Brott: anmälda händelser (punkter)", "en": "Crime: reported incidents (points)"},
-            description={"sv": "Anmälda händelser som punkter; endast för stadsledningskontoret och administratörer.",
-                         "en": "Reported incidents as points; for the city office and administrators only."},
+            title=both("Crime: reported incidents (points)"),
+            description=both("Reported incidents as points; for the city office and administrators only."),
             source=Source(
                 "incident i LEFT JOIN district d ON d.id = i.district_id", "TRUE", "i.id", "i.id", "i.geom",
                 "json_build_object('category', i.category, 'occurred_at', i.occurred_at, 'district', d.code)",

@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from layers import registry
 from layers.rules import LEVEL_WORDS, LEVELS, raise_level
+from webapp.i18n import LANGUAGES, N_, both
 from webapp.services.hazards import Evaluator, Row, SiteContext
 from webapp.services.hazards.common import no_data, verdict
 from webapp.services.site_check.result import Verdict
@@ -31,17 +32,21 @@ ROUTE_IN_ZONE = text("""
 """)
 ROUTES_SLUG = "hazardous-goods"  # the layer whose routes through a zone raise the verdict
 UNITS = {"route_radius_m": "m"}
+# How a sentence names each class (English with its article; the report rows drop it).
 ZONE_NAMES = {
-    "zone-primary": {"sv": "primär skyddszon", "en": "the primary protection zone"},
-    "zone-secondary": {"sv": "sekundär skyddszon", "en": "the secondary protection zone"},
-    "zone-tertiary": {"sv": "tertiär skyddszon", "en": "the tertiary protection zone"},
-    "waterworks": {"sv": "vattenverk", "en": "waterworks"},
-    "intake": {"sv": "råvattenintag", "en": "raw-water intake"},
+    "zone-primary": N_("the primary protection zone"), "zone-secondary": N_("the secondary protection zone"),
+    "zone-tertiary": N_("the tertiary protection zone"), "waterworks": N_("waterworks"),
+    "intake": N_("raw-water intake"),
 }
 
 
+def named(cls: str) -> dict[str, str]:
+    """A class as a sentence names it, in both languages."""
+    return both(ZONE_NAMES.get(cls, cls))
+
+
 def zone_name(cls: str, lang: str) -> str:
-    return ZONE_NAMES.get(cls, {"sv": cls, "en": cls})[lang].removeprefix("the ")
+    return named(cls)[lang].removeprefix("the ")
 
 
 class DrinkingWater(Evaluator):
@@ -50,8 +55,7 @@ class DrinkingWater(Evaluator):
         info = ctx.layers.get(self.definition.slug)
         routes = ctx.layers.get(ROUTES_SLUG)
         if info is None or not info.has_data:
-            return no_data(self, info, "Inga data om vattenskydd ännu (eller inte för din roll).",
-                           "No water-protection data yet (or not for your role).")
+            return no_data(self, info, both("No water-protection data yet (or not for your role)."))
         session, wkb = ctx.session, ctx.area.wkb
         zones = session.execute(ZONES, {"layer": info.id, "wkb": wkb}).all()
         facility = session.execute(NEAREST_FACILITY, {"layer": info.id, "wkb": wkb}).first()
@@ -70,43 +74,39 @@ class DrinkingWater(Evaluator):
                   "nearest_facility": None if facility is None else
                   {"class": facility[0], "name": facility[1], "distance_m": round(float(facility[2]), 1)},
                   "routes_in_zone_nearby": in_zone, "route_radius_m": r.route_in_zone_radius_m}
-        zone_sv = ", ".join(ZONE_NAMES[c]["sv"] for c, _ in zones) or "inget vattenskyddsområde"
-        zone_en = ", ".join(ZONE_NAMES[c]["en"] for c, _ in zones) or "no water-protection area"
-        sv, en = f"Platsen berör {zone_sv}.", f"The site touches {zone_en}."
+        names = [named(c) for c, _ in zones]
+        touched = {lang: ", ".join(n[lang] for n in names) for lang in LANGUAGES} if names else \
+            both("no water-protection area")
+        parts = [both("The site touches %(zones)s.", zones=touched)]
         if facility is not None:
-            kind = ZONE_NAMES[facility[0]]
             km = float(facility[2]) / 1000
-            km_sv = f"{km:.1f}".replace(".", ",")
-            sv += f" Närmaste {kind['sv']} ({facility[1]}) ligger {km_sv} km bort."
-            en += f" The nearest {kind['en']} ({facility[1]}) is {km:.1f} km away."
+            parts.append(both("The nearest %(kind)s (%(name)s) is %(km)s km away.", kind=named(facility[0]),
+                              name=facility[1], km={"sv": f"{km:.1f}".replace(".", ","), "en": f"{km:.1f}"}))
         if in_zone:
-            sv += (f" Obs: transportled för farligt gods ({', '.join(in_zone)}) går genom skyddsområdet inom "
-                   f"{r.route_in_zone_radius_m:.0f} m från platsen.")
-            en += (f" Note: a hazardous-goods route ({', '.join(in_zone)}) runs through the protection zone within "
-                   f"{r.route_in_zone_radius_m:.0f} m of the site.")
-        levels_sv = ", ".join(f"{ZONE_NAMES[c]['sv']}: {LEVEL_WORDS['sv'][lv]}" for c, lv in r.zone_levels.items())
-        levels_en = ", ".join(f"{ZONE_NAMES[c]['en']}: {LEVEL_WORDS['en'][lv]}" for c, lv in r.zone_levels.items())
-        rule = {"sv": f"{levels_sv}; farligt gods i zon inom {r.route_in_zone_radius_m:.0f} m höjer en nivå",
-                "en": f"{levels_en}; a hazardous-goods route in a zone within {r.route_in_zone_radius_m:.0f} m raises "
-                      "one level"}
-        return verdict(self, level, values, UNITS, rule, r.source, info, {"sv": sv, "en": en})
+            parts.append(both("Note: a hazardous-goods route (%(routes)s) runs through the protection zone within "
+                              "%(radius)s m of the site.", routes=", ".join(in_zone),
+                              radius=f"{r.route_in_zone_radius_m:.0f}"))
+        sentence = {lang: " ".join(p[lang] for p in parts) for lang in LANGUAGES}
+        levels = {lang: ", ".join(f"{named(c)[lang]}: {LEVEL_WORDS[lang][lv]}" for c, lv in r.zone_levels.items())
+                  for lang in LANGUAGES}
+        rule = both("%(levels)s; a hazardous-goods route in a zone within %(radius)s m raises one level",
+                    levels=levels, radius=f"{r.route_in_zone_radius_m:.0f}")
+        return verdict(self, level, values, UNITS, rule, r.source, info, sentence)
 
     def rows(self, v: Verdict) -> list[Row]:
         if not v.measures:
             return []
         zones = [{lang: f"{zone_name(z['class'], lang)} ({z['name']})" if z.get("name") else
-                  zone_name(z["class"], lang) for lang in ("sv", "en")} for z in v.value("zones") or []]
-        rows = [Row({"sv": "Vattenskyddszoner", "en": "Water-protection zones"}, "names", zones)]
+                  zone_name(z["class"], lang) for lang in LANGUAGES} for z in v.value("zones") or []]
+        rows = [Row(both("Water-protection zones"), "names", zones)]
         facility = v.value("nearest_facility")
         if facility:
             name = facility["name"] or ""
-            named = {lang: name if zone_name(facility["class"], lang).lower() in name.lower()
-                     else f"{name} ({zone_name(facility['class'], lang)})" for lang in ("sv", "en")}
-            rows.append(Row({"sv": "Närmaste vattenverk eller intag", "en": "Nearest waterworks or intake"},
-                            "place", (named, facility["distance_m"])))
-        rows.append(Row({"sv": "Farligt gods i skyddszon i närheten", "en": "Hazardous goods in a zone nearby"},
-                        "list", v.value("routes_in_zone_nearby") or [],
-                        detail=({"sv": "inom", "en": "within"}, ("distance_m", v.value("route_radius_m", 0)))))
+            shown = {lang: name if zone_name(facility["class"], lang).lower() in name.lower()
+                     else f"{name} ({zone_name(facility['class'], lang)})" for lang in LANGUAGES}
+            rows.append(Row(both("Nearest waterworks or intake"), "place", (shown, facility["distance_m"])))
+        rows.append(Row(both("Hazardous goods in a zone nearby"), "list", v.value("routes_in_zone_nearby") or [],
+                        detail=(both("within"), ("distance_m", v.value("route_radius_m", 0)))))
         return rows
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from layers import registry
+from webapp.i18n import N_, both
 from webapp.services.hazards import Evaluator, Row, SiteContext
 from webapp.services.hazards.common import no_data, verdict
 from webapp.services.site_check.result import Verdict
@@ -17,8 +18,7 @@ NEAREST_ROUTES = text("""
 """)
 SEARCH_M = 2000.0
 UNITS = {"search_radius_m": "m", "risk_management_distance_m": "m", "required_distance_m": "m"}
-ROUTE_CLASS = {"primary": {"sv": "Närmaste primära led", "en": "Nearest primary route"},
-               "secondary": {"sv": "Närmaste sekundära led", "en": "Nearest secondary route"}}
+ROUTE_CLASS = {"primary": N_("Nearest primary route"), "secondary": N_("Nearest secondary route")}
 
 
 class HazardousGoods(Evaluator):
@@ -26,7 +26,7 @@ class HazardousGoods(Evaluator):
         r = ctx.rules
         info = ctx.layers.get(self.definition.slug)
         if info is None or not info.has_data:
-            return no_data(self, info, "Inga transportleder för farligt gods ännu.", "No hazardous-goods routes yet.")
+            return no_data(self, info, both("No hazardous-goods routes yet."))
         rows = ctx.session.execute(NEAREST_ROUTES, {"wkb": ctx.area.wkb, "layer": info.id, "search": SEARCH_M}).all()
         nearest = {cls: {"route": name, "distance_m": round(float(d), 1)} for cls, name, d in rows}
         exact = {cls: float(d) for cls, _name, d in rows}  # verdicts use the unrounded distance
@@ -35,48 +35,50 @@ class HazardousGoods(Evaluator):
         values = {"nearest": nearest, "search_radius_m": SEARCH_M,
                   "risk_management_distance_m": r.risk_management_distance_m, "required_distance_m": required,
                   "land_use_key": key}
+        limit = f"{r.risk_management_distance_m:.0f}"
         if not nearest:
             level = "low"
-            sv = f"Ingen primär eller sekundär transportled för farligt gods inom {SEARCH_M:.0f} m."
-            en = f"No primary or secondary hazardous-goods route within {SEARCH_M:.0f} m."
+            sentence = both("No primary or secondary hazardous-goods route within %(search)s m.",
+                            search=f"{SEARCH_M:.0f}")
         else:
             cls = min(exact, key=exact.get)
             near, d = nearest[cls], exact[cls]
             level = "very_high" if d < required else "high" if d < r.risk_management_distance_m else "low"
-            kind_sv, kind_en = ("primär", "primary") if cls == "primary" else ("sekundär", "secondary")
-            sv = f"Närmaste {kind_sv} led för farligt gods ({near['route']}) ligger {d:.0f} m från platsen. "
-            en = f"The nearest {kind_en} hazardous-goods route ({near['route']}) is {d:.0f} m from the site. "
-            if d < required:
-                sv += f"Det är närmare än de {required:.0f} m som markanvändningen ({key}) ska hålla."
-                en += f"That is closer than the {required:.0f} m the land use ({key}) must keep."
-            elif d < r.risk_management_distance_m:
-                sv += f"Inom riskhanteringsavståndet {r.risk_management_distance_m:.0f} m krävs en riskbedömning."
-                en += (f"Within the {r.risk_management_distance_m:.0f} m risk-management distance a risk assessment "
-                       "is needed.")
+            where = {"route": near["route"], "distance": f"{d:.0f}"}
+            if cls == "primary":
+                found = both("The nearest primary hazardous-goods route (%(route)s) is %(distance)s m from the site.",
+                             **where)
             else:
-                sv += f"Utanför riskhanteringsavståndet {r.risk_management_distance_m:.0f} m."
-                en += f"Outside the {r.risk_management_distance_m:.0f} m risk-management distance."
-        rule = {"sv": f"Riskhanteringsavstånd {r.risk_management_distance_m:.0f} m; minsta avstånd för {key}: "
-                      f"{required:.0f} m ({r.required_source.citation})",
-                "en": f"Risk-management distance {r.risk_management_distance_m:.0f} m; minimum distance for {key}: "
-                      f"{required:.0f} m ({r.required_source.citation})"}
-        return verdict(self, level, values, UNITS, rule, r.source, info, {"sv": sv, "en": en},
+                found = both("The nearest secondary hazardous-goods route (%(route)s) is %(distance)s m from the "
+                             "site.", **where)
+            if d < required:
+                then = both("That is closer than the %(required)s m the land use (%(key)s) must keep.",
+                            required=f"{required:.0f}", key=key)
+            elif d < r.risk_management_distance_m:
+                then = both("Within the %(distance)s m risk-management distance a risk assessment is needed.",
+                            distance=limit)
+            else:
+                then = both("Outside the %(distance)s m risk-management distance.", distance=limit)
+            sentence = {lang: f"{found[lang]} {then[lang]}" for lang in found}
+        rule = both("Risk-management distance %(distance)s m; minimum distance for %(key)s: %(required)s m "
+                    "(%(citation)s)", distance=limit, key=key, required=f"{required:.0f}",
+                    citation=r.required_source.citation)
+        return verdict(self, level, values, UNITS, rule, r.source, info, sentence,
                        verified=r.source.verified and r.required_source.verified)
 
     def rows(self, v: Verdict) -> list[Row]:
         if not v.measures:
             return []
         nearest = v.value("nearest") or {}
-        rows = [Row(ROUTE_CLASS.get(cls, {"sv": cls, "en": cls}), "place",
+        rows = [Row(both(ROUTE_CLASS.get(cls, cls)), "place",
                     ({"sv": near["route"], "en": near["route"]}, near["distance_m"])) for cls, near in nearest.items()]
         if not nearest:
-            rows.append(Row({"sv": "Närmaste led", "en": "Nearest route"}, "none_within_m",
+            rows.append(Row(both("Nearest route"), "none_within_m",
                             v.value("search_radius_m", 0)))
         return rows + [
-            Row({"sv": "Minsta avstånd för markanvändningen", "en": "Minimum distance for the land use"},
-                "distance_m", v.value("required_distance_m"),
+            Row(both("Minimum distance for the land use"), "distance_m", v.value("required_distance_m"),
                 detail=(("text", v.value("land_use_key", "")),)),
-            Row({"sv": "Riskhanteringsavstånd", "en": "Risk-management distance"}, "distance_m",
+            Row(both("Risk-management distance"), "distance_m",
                 v.value("risk_management_distance_m"))]
 
 

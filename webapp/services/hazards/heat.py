@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from layers import registry
 from layers.rules import level_at, thresholds_text
+from webapp.i18n import LANGUAGES, both
 from webapp.services.hazards import Evaluator, Row, SiteContext
 from webapp.services.hazards.common import no_data, verdict, zonal_values
 from webapp.services.site_check.result import Verdict
@@ -23,36 +24,36 @@ class Heat(Evaluator):
         r = ctx.rules
         info = ctx.layers.get(self.definition.slug)
         if info is None or info.raster is None:
-            return no_data(self, info, "Inga värmedata ännu.", "No heat data yet.")
+            return no_data(self, info, both("No heat data yet."))
         temp, _cells = zonal_values(info, ctx.area)
         if temp.size == 0:
-            return no_data(self, info, "Värmekartan har inga värden under platsen.",
-                           "The heat map has no values under the site.", r.source.citation)
+            return no_data(self, info, both("The heat map has no values under the site."), r.source.citation)
         offset = r.vulnerable_offset_c if ctx.vulnerable else 0.0
         levels = tuple((t - offset, lv) for t, lv in r.levels)
         values = {"max_c": round(float(temp.max()), 1), "mean_c": round(float(temp.mean()), 1),
                   "stricter_for_vulnerable_c": offset}
-        warn_sv = "SMHI varnar för värmebölja från 26 °C tre dagar i följd (meddelande) och 30/33 °C (klass 1/2)."
-        warn_en = "SMHI warns of heatwaves from 26 °C three days running (notice) and 30/33 °C (class 1/2)."
-        sv = (f"Högsta yttemperatur en varm dag är {_c(values['max_c'])} °C (medel {_c(values['mean_c'])} °C)"
-              f"{' – skärpta gränser för känsliga verksamheter' if ctx.vulnerable else ''}. {warn_sv}")
-        stricter_en = " – stricter limits for vulnerable occupants" if ctx.vulnerable else ""
-        en = (f"The highest surface temperature on a hot day is {values['max_c']:.1f} °C "
-              f"(mean {values['mean_c']:.1f} °C){stricter_en}. {warn_en}")
-        rule = {"sv": f"Högsta temperatur: {thresholds_text(levels, ' °C', 'sv')}",
-                "en": f"Highest temperature: {thresholds_text(levels, ' °C', 'en')}"}
-        return verdict(self, level_at(values["max_c"], levels), values, UNITS, rule, r.source, info,
-                       {"sv": sv, "en": en})
+        temperatures = {"max": {"sv": _c(values["max_c"]), "en": f"{values['max_c']:.1f}"},
+                        "mean": {"sv": _c(values["mean_c"]), "en": f"{values['mean_c']:.1f}"}}
+        if ctx.vulnerable:
+            found = both("The highest surface temperature on a hot day is %(max)s °C (mean %(mean)s °C) – stricter "
+                         "limits for vulnerable occupants.", **temperatures)
+        else:
+            found = both("The highest surface temperature on a hot day is %(max)s °C (mean %(mean)s °C).",
+                         **temperatures)
+        warning = both("SMHI warns of heatwaves from 26 °C three days running (notice) and 30/33 °C (class 1/2).")
+        sentence = {lang: f"{found[lang]} {warning[lang]}" for lang in LANGUAGES}
+        rule = both("Highest temperature: %(thresholds)s",
+                    thresholds={lang: thresholds_text(levels, " °C", lang) for lang in LANGUAGES})
+        return verdict(self, level_at(values["max_c"], levels), values, UNITS, rule, r.source, info, sentence)
 
     def rows(self, v: Verdict) -> list[Row]:
         if not v.measures:
             return []
-        rows = [Row({"sv": "Högsta yttemperatur", "en": "Highest surface temperature"}, "temperature_c",
-                    v.value("max_c")),
-                Row({"sv": "Medeltemperatur", "en": "Mean temperature"}, "temperature_c", v.value("mean_c"))]
+        rows = [Row(both("Highest surface temperature"), "temperature_c", v.value("max_c")),
+                Row(both("Mean temperature"), "temperature_c", v.value("mean_c"))]
         if v.value("stricter_for_vulnerable_c"):
-            rows.append(Row({"sv": "Skärpning för känsliga verksamheter", "en": "Stricter for vulnerable occupants"},
-                            "temperature_c", v.value("stricter_for_vulnerable_c")))
+            rows.append(Row(both("Stricter for vulnerable occupants"), "temperature_c",
+                            v.value("stricter_for_vulnerable_c")))
         return rows
 
 

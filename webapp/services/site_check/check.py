@@ -12,12 +12,10 @@ from geo.crs import SWEREF99TM, WGS84, transform_geom
 from geo.geojson import to_geojson
 from layers.rules import LAND_USE_GROUPS, NO_DATA, VULNERABLE
 from layers.site_rules import SiteRules
+from webapp.i18n import both
 from webapp.services import catalog, districts, hazards
 from webapp.services.site_check.inputs import SiteInput, bad_input
 from webapp.services.site_check.result import CheckResult, DistrictHit, LandUse, Site
-
-SITUATION_PICTURES_NOTE = {"sv": "Lägesbilder finns inte i Riskkarta ännu.",
-                           "en": "Situation pictures are not in Riskkarta yet."}
 
 
 def evaluate(session: Session, site: SiteInput, rules: SiteRules, role: str) -> CheckResult:
@@ -45,7 +43,7 @@ def evaluate(session: Session, site: SiteInput, rules: SiteRules, role: str) -> 
         land_use=LandUse(site.land_use, LAND_USE_GROUPS[site.land_use], tuple(site.vulnerable),
                          tuple(VULNERABLE[v] for v in site.vulnerable)),
         districts=tuple(DistrictHit(d.code, d.name, d.committee) for d in touched),
-        situation_pictures={"status": NO_DATA, "note": SITUATION_PICTURES_NOTE},
+        situation_pictures={"status": NO_DATA, "note": both("Situation pictures are not in Riskkarta yet.")},
         verdicts=tuple(verdicts),
         layer_versions={slug: info.version for slug, info in layers.items()},
         timings_ms=timings)
