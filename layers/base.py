@@ -39,14 +39,10 @@ class LayerClass:
     """One class of a layer: a category of vector features, or a value range [min, max) of a raster."""
 
     key: str
-    label_sv: str
-    label_en: str
+    label: str  # an English msgid, marked with N_ and translated where it is shown
     color: str
     min: float | None = None
     max: float | None = None
-
-    def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_sv
 
 
 @dataclass(frozen=True)
@@ -77,10 +73,9 @@ class LayerDefinition:
     slug: str
     hazard: str  # the key of the hazard in site checks and rules: flood, heat, hazardous_goods, ...
     kind: Kind
-    title_sv: str
-    title_en: str
-    description_sv: str
-    description_en: str
+    # English msgids, marked with N_ where they are defined and translated where they are shown (webapp.i18n).
+    title: str
+    description: str
     classes: tuple[LayerClass, ...]
     confidentiality: Confidentiality = "open"
     geometry: str | None = None  # "line", "polygon", "point", "mixed" for vector layers
@@ -102,19 +97,13 @@ class LayerDefinition:
     demo_resolution_m: float = 10.0
     # The site-check rules of this hazard (a frozen dataclass of thresholds and their sources), if it has any.
     rules: Any = None
-    # The heading of this hazard in a site check (shorter than the layer title).
-    check_title_sv: str = ""
-    check_title_en: str = ""
+    # The heading of this hazard in a site check (shorter than the layer title; an English msgid): the title
+    # unless given.
+    check_title: str = ""
 
-    def title(self, lang: str) -> str:
-        return self.title_en if lang == "en" else self.title_sv
-
-    def check_title(self, lang: str) -> str:
-        """The hazard's heading in a site check."""
-        return (self.check_title_en or self.title_en) if lang == "en" else (self.check_title_sv or self.title_sv)
-
-    def description(self, lang: str) -> str:
-        return self.description_en if lang == "en" else self.description_sv
+    def __post_init__(self) -> None:
+        if not self.check_title:
+            object.__setattr__(self, "check_title", self.title)
 
     def class_of(self, key: str) -> LayerClass | None:
         return next((c for c in self.classes if c.key == key), None)
@@ -125,7 +114,3 @@ class LayerDefinition:
             if (c.min is None or value >= c.min) and (c.max is None or value < c.max):
                 return c
         return None
-
-    def legend(self, lang: str = "sv") -> list[dict[str, Any]]:
-        return [{"key": c.key, "label": c.label(lang), "color": c.color, "min": c.min, "max": c.max}
-                for c in self.classes]
