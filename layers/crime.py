@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from layers.base import LayerClass, LayerDefinition
+from layers.base import N_, LayerClass, LayerDefinition
 from layers.demo_vectors import crime_incidents
 from layers.rules import Source
 
@@ -46,20 +46,17 @@ DEFINITION = LayerDefinition(
     kind="vector",
     geometry="point",
     stores_features=False,
-    title_sv="Brott: anmälda händelser",
-    title_en="Crime: reported incidents",
-    check_title_sv="Brott och otrygghet",
-    check_title_en="Crime and insecurity",
-    description_sv="Anmälda händelser, som antal per rutnätscell (minst 5 per cell); punkter endast för behöriga.",
-    description_en="Reported incidents, as counts per grid cell (at least 5 per cell); points for authorised roles "
-                   "only.",
+    title=N_("Crime: reported incidents"),
+    check_title=N_("Crime and insecurity"),
+    description=N_("Reported incidents, as counts per grid cell (at least 5 per cell); points for authorised roles "
+                   "only."),
     classes=(
-        LayerClass("violence", "Våld", "Violence", "#e41a1c"),
-        LayerClass("robbery", "Rån", "Robbery", "#984ea3"),
-        LayerClass("theft", "Stöld", "Theft", "#ff7f00"),
-        LayerClass("vandalism", "Skadegörelse", "Vandalism", "#a65628"),
-        LayerClass("drugs", "Narkotika", "Drugs", "#4daf4a"),
-        LayerClass("other", "Övrigt", "Other", "#999999"),
+        LayerClass("violence", N_("Violence"), "#e41a1c"),
+        LayerClass("robbery", N_("Robbery"), "#984ea3"),
+        LayerClass("theft", N_("Theft"), "#ff7f00"),
+        LayerClass("vandalism", N_("Vandalism"), "#a65628"),
+        LayerClass("drugs", N_("Drugs"), "#4daf4a"),
+        LayerClass("other", N_("Other"), "#999999"),
     ),
     class_fields=("category", "kategori", "class"),
     queryables=("class",),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from layers.base import LayerClass, LayerDefinition
+from layers.base import N_, LayerClass, LayerDefinition
 from layers.demo_vectors import drinking_water_features
 from layers.rules import Source
 
@@ -25,18 +25,15 @@ DEFINITION = LayerDefinition(
     hazard="drinking_water",
     kind="vector",
     geometry="mixed",
-    title_sv="Dricksvatten: skyddsområden och vattenverk",
-    title_en="Drinking water: protection zones and waterworks",
-    check_title_sv="Dricksvatten",
-    check_title_en="Drinking water",
-    description_sv="Vattenskyddsområden (primär, sekundär, tertiär zon), vattenverk och råvattenintag.",
-    description_en="Water-protection zones (primary, secondary, tertiary), waterworks and raw-water intakes.",
+    title=N_("Drinking water: protection zones and waterworks"),
+    check_title=N_("Drinking water"),
+    description=N_("Water-protection zones (primary, secondary, tertiary), waterworks and raw-water intakes."),
     classes=(
-        LayerClass("zone-primary", "Primär skyddszon", "Primary protection zone", "#08519c"),
-        LayerClass("zone-secondary", "Sekundär skyddszon", "Secondary protection zone", "#4292c6"),
-        LayerClass("zone-tertiary", "Tertiär skyddszon", "Tertiary protection zone", "#9ecae1"),
-        LayerClass("waterworks", "Vattenverk", "Waterworks", "#54278f"),
-        LayerClass("intake", "Råvattenintag", "Raw-water intake", "#807dba"),
+        LayerClass("zone-primary", N_("Primary protection zone"), "#08519c"),
+        LayerClass("zone-secondary", N_("Secondary protection zone"), "#4292c6"),
+        LayerClass("zone-tertiary", N_("Tertiary protection zone"), "#9ecae1"),
+        LayerClass("waterworks", N_("Waterworks"), "#54278f"),
+        LayerClass("intake", N_("Raw-water intake"), "#807dba"),
     ),
     # Facilities of the water supply are critical infrastructure: not for the public map.
     confidentiality="internal",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from layers.base import LayerClass, LayerDefinition, RasterSpec
+from layers.base import N_, LayerClass, LayerDefinition, RasterSpec
 from layers.demo_rasters import write_flood_demo
 from layers.rules import Source
 
@@ -30,18 +30,15 @@ DEFINITION = LayerDefinition(
     slug="flood",
     hazard="flood",
     kind="raster",
-    title_sv="Översvämning vid skyfall (100-årsregn)",
-    title_en="Cloudburst flooding (100-year rain)",
-    check_title_sv="Översvämning vid skyfall",
-    check_title_en="Cloudburst flooding",
-    description_sv="Vattendjup efter ett 100-årsregn i klimatet år 2100.",
-    description_en="Water depth after a 100-year rain in the climate of 2100.",
+    title=N_("Cloudburst flooding (100-year rain)"),
+    check_title=N_("Cloudburst flooding"),
+    description=N_("Water depth after a 100-year rain in the climate of 2100."),
     classes=(
-        LayerClass("dry", "Under 0,1 m", "Below 0.1 m", "#00000000", None, 0.1),
-        LayerClass("0.1-0.3", "0,1–0,3 m", "0.1–0.3 m", "#bdd7ee", 0.1, 0.3),
-        LayerClass("0.3-0.5", "0,3–0,5 m", "0.3–0.5 m", "#6baed6", 0.3, 0.5),
-        LayerClass("0.5-1.0", "0,5–1,0 m", "0.5–1.0 m", "#2171b5", 0.5, 1.0),
-        LayerClass("1.0+", "Över 1,0 m", "Above 1.0 m", "#08306b", 1.0, None),
+        LayerClass("dry", N_("Below 0.1 m"), "#00000000", None, 0.1),
+        LayerClass("0.1-0.3", N_("0.1–0.3 m"), "#bdd7ee", 0.1, 0.3),
+        LayerClass("0.3-0.5", N_("0.3–0.5 m"), "#6baed6", 0.3, 0.5),
+        LayerClass("0.5-1.0", N_("0.5–1.0 m"), "#2171b5", 0.5, 1.0),
+        LayerClass("1.0+", N_("Above 1.0 m"), "#08306b", 1.0, None),
     ),
     raster=RasterSpec(units="m", scale=0.01, nodata=65535, transparent_below=0.1),
     metadata={"model": "Skyfallskartering (demo model)", "scenario": "100-årsregn, klimat år 2100",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from layers.base import LayerClass, LayerDefinition
+from layers.base import N_, LayerClass, LayerDefinition
 from layers.demo_vectors import hazardous_goods_routes
 from layers.rules import Source
 
@@ -30,15 +30,12 @@ DEFINITION = LayerDefinition(
     hazard="hazardous_goods",
     kind="vector",
     geometry="line",
-    title_sv="Transportleder för farligt gods",
-    title_en="Hazardous-goods routes",
-    check_title_sv="Farligt gods",
-    check_title_en="Hazardous goods",
-    description_sv="Rekommenderade primära och sekundära transportleder för farligt gods.",
-    description_en="Recommended primary and secondary routes for the transport of hazardous goods.",
+    title=N_("Hazardous-goods routes"),
+    check_title=N_("Hazardous goods"),
+    description=N_("Recommended primary and secondary routes for the transport of hazardous goods."),
     classes=(
-        LayerClass("primary", "Primär led", "Primary route", "#d7301f"),
-        LayerClass("secondary", "Sekundär led", "Secondary route", "#fc8d59"),
+        LayerClass("primary", N_("Primary route"), "#d7301f"),
+        LayerClass("secondary", N_("Secondary route"), "#fc8d59"),
     ),
     class_fields=("class", "klass", "ledklass", "typ"),
     queryables=("class", "name", "road"),

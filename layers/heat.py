@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from layers.base import LayerClass, LayerDefinition, RasterSpec
+from layers.base import N_, LayerClass, LayerDefinition, RasterSpec
 from layers.demo_rasters import write_heat_demo
 from layers.rules import Source
 
@@ -24,18 +24,15 @@ DEFINITION = LayerDefinition(
     slug="heat",
     hazard="heat",
     kind="raster",
-    title_sv="Värmebölja: yttemperatur",
-    title_en="Heatwave: land-surface temperature",
-    check_title_sv="Värme",
-    check_title_en="Heat",
-    description_sv="Markens yttemperatur en varm sommardag; tät bebyggelse är varmast, vatten och parker svalast.",
-    description_en="Land-surface temperature on a hot summer day; dense areas are warmest, water and parks coolest.",
+    title=N_("Heatwave: land-surface temperature"),
+    check_title=N_("Heat"),
+    description=N_("Land-surface temperature on a hot summer day; dense areas are warmest, water and parks coolest."),
     classes=(
-        LayerClass("below-26", "Under 26 °C", "Below 26 °C", "#ffffb2", None, 26.0),
-        LayerClass("26-30", "26–30 °C", "26–30 °C", "#fecc5c", 26.0, 30.0),
-        LayerClass("30-33", "30–33 °C", "30–33 °C", "#fd8d3c", 30.0, 33.0),
-        LayerClass("33-36", "33–36 °C", "33–36 °C", "#f03b20", 33.0, 36.0),
-        LayerClass("36+", "Över 36 °C", "Above 36 °C", "#bd0026", 36.0, None),
+        LayerClass("below-26", N_("Below 26 °C"), "#ffffb2", None, 26.0),
+        LayerClass("26-30", N_("26–30 °C"), "#fecc5c", 26.0, 30.0),
+        LayerClass("30-33", N_("30–33 °C"), "#fd8d3c", 30.0, 33.0),
+        LayerClass("33-36", N_("33–36 °C"), "#f03b20", 33.0, 36.0),
+        LayerClass("36+", N_("Above 36 °C"), "#bd0026", 36.0, None),
     ),
     raster=RasterSpec(units="°C", scale=0.01, nodata=-32768),
     metadata={"variable": "land-surface temperature", "scenario": "hot summer day"},

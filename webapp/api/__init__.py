@@ -5,10 +5,11 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from geo.crs import WGS84, crs_uri, parse_crs
 from geo.geojson import GeometryLimits, parse_geometry
+from layers.base import LayerDefinition
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
-from webapp.i18n import current_language
+from webapp.i18n import both, current_language, gettext_in
 from webapp.services import catalog as layers_service
 from webapp.services import districts, health
 from webapp.services.catalog import values as raster_values
@@ -65,17 +66,23 @@ def _lang() -> str:
     return current_language()
 
 
+def legend(definition: LayerDefinition, lang: str) -> list[dict]:
+    """A layer's classes with their labels in `lang`."""
+    return [{"key": c.key, "label": gettext_in(lang, c.label), "color": c.color, "min": c.min, "max": c.max}
+            for c in definition.classes]
+
+
 def layer_json(info: layers_service.LayerInfo, lang: str) -> dict:
     """A catalog entry as JSON: what a client needs to show, cite and fetch the layer."""
     d = info.definition
     fmt = "mvt" if d.kind == "vector" else "png"
     body = {
-        "slug": info.slug, "title": {"sv": d.title_sv, "en": d.title_en}, "description": d.description(lang),
+        "slug": info.slug, "title": both(d.title), "description": gettext_in(lang, d.description),
         "hazard": d.hazard, "kind": d.kind, "geometry": d.geometry, "confidentiality": info.confidentiality,
         "source": info.source, "licence": info.licence, "demo": info.is_demo, "version": info.version,
         "has_data": info.has_data, "updated": info.updated_at.isoformat(), "feature_count": info.feature_count,
         "bounds": list(info.bounds_lonlat) if info.bounds_lonlat else None, "metadata": info.metadata,
-        "legend": d.legend(lang),
+        "legend": legend(d, lang),
         "links": {
             "self": url_for("api.get_layer", slug=info.slug),
             "legend": url_for("api.get_legend", slug=info.slug),
@@ -107,8 +114,9 @@ def get_layer(slug: str):
 def get_legend(slug: str):
     info = layers_service.get_layer(get_session(), slug, current_role())
     units = info.definition.raster.units if info.definition.raster else None
-    return jsonify(slug=slug, title=info.definition.title(_lang()), units=units,
-                   classes=info.definition.legend(_lang()), source=info.source, version=info.version)
+    lang = _lang()
+    return jsonify(slug=slug, title=gettext_in(lang, info.definition.title), units=units,
+                   classes=legend(info.definition, lang), source=info.source, version=info.version)
 
 
 def _coordinate(name: str, low: float, high: float) -> float:
@@ -135,5 +143,5 @@ def get_value(slug: str):
     result = raster_values.value_at(info, lon, lat)
     cls = result.cls
     return jsonify(slug=slug, lon=lon, lat=lat, value=result.value, units=result.units,
-                   cls={"key": cls.key, "label": cls.label(_lang()), "color": cls.color} if cls else None,
+                   cls={"key": cls.key, "label": gettext_in(_lang(), cls.label), "color": cls.color} if cls else None,
                    version=info.version, source=info.source)

@@ -10,6 +10,7 @@ from flask import url_for
 from jinja2 import Template
 
 from webapp.config import Settings
+from webapp.i18n import gettext_in
 from webapp.services import hazards
 from webapp.services.catalog import LayerInfo
 
@@ -101,13 +102,13 @@ def tile_url(info: LayerInfo) -> str:
 def map_layer(info: LayerInfo, lang: str, texts, *, show: bool):
     """A layer with data as a folium layer: PNG tiles for rasters, vector tiles drawn by viewer.js otherwise."""
     d = info.definition
-    title = d.title(lang)
+    title = gettext_in(lang, d.title)
     if info.kind == "raster":
         # Leaflet writes attributions as HTML; a layer's source comes from an import, so it is escaped.
         return folium.TileLayer(tile_url(info), name=title, attr=html.escape(info.source), overlay=True, control=True,
                                 show=show, opacity=DEFAULT_OPACITY, max_zoom=20, min_zoom=8)
     config = {"slug": info.slug, "geometry": d.geometry, "title": title,
-              "classes": {c.key: {"label": c.label(lang), "color": c.color} for c in d.classes},
+              "classes": {c.key: {"label": gettext_in(lang, c.label), "color": c.color} for c in d.classes},
               "aggregated": False, "countLabel": texts.count_cells,
               **hazards.evaluator(info.slug).viewer_config(info, lang)}
     return VectorGridLayer(tile_url(info), title, config, show=show)

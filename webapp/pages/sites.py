@@ -12,7 +12,7 @@ from layers import registry
 from layers.rules import LAND_USE_GROUPS, VULNERABLE
 from webapp.auth import current_role
 from webapp.db import get_session
-from webapp.i18n import current_language, texts
+from webapp.i18n import current_language, gettext_in, texts
 from webapp.pages import bp
 from webapp.pages.maps import add_districts, base_map, map_layer, render
 from webapp.reports import format as fmt
@@ -61,7 +61,7 @@ def site_report(check_id: int):
     lang = current_language()
     saved = service.load(session, check_id, current_role())
     check = {**saved.to_json(), "links": _links(check_id)}
-    titles = {d.slug: d.title(lang) for d in registry.LAYERS.values()}
+    titles = {d.slug: gettext_in(lang, d.title) for d in registry.LAYERS.values()}
     hazards_ = [{**v.to_json(), "rows": report_rows.rows(v, lang), "rule_text": v.rule.get(lang, "")}
                 for v in saved.result.verdicts]
     site = saved.result.site

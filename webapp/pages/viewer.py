@@ -7,6 +7,7 @@ import folium
 from flask import url_for
 
 from webapp.config import Settings
+from webapp.i18n import gettext_in
 from webapp.pages.maps import DEFAULT_OPACITY, MapParts, add_districts, base_map, map_layer, render
 from webapp.services import hazards
 from webapp.services.catalog import LayerInfo
@@ -20,6 +21,8 @@ class PanelLayer:
     title: str
     js_name: str | None
     opacity: float
+    # class key → its label in the page's language, for the legend
+    labels: dict[str, str]
     # (label, colour) per class of count when the layer is drawn as counts per cell ('5–9', ..., '100+')
     cell_legend: tuple[tuple[str, str], ...] = ()
 
@@ -42,13 +45,14 @@ def viewer_map(districts_geojson: str, bounds, layer_infos: list[LayerInfo], set
     panel = []
     for info in layer_infos:
         d = info.definition
-        title = d.title(lang)
+        title = gettext_in(lang, d.title)
+        labels = {c.key: gettext_in(lang, c.label) for c in d.classes}
         if not info.has_data:
-            panel.append(PanelLayer(info, title, None, DEFAULT_OPACITY))
+            panel.append(PanelLayer(info, title, None, DEFAULT_OPACITY, labels))
             continue
         layer = map_layer(info, lang, texts, show=hazards.evaluator(info.slug).shown_in_viewer)
         layer.add_to(m)
-        panel.append(PanelLayer(info, title, layer.get_name(), DEFAULT_OPACITY, cell_legend(info, lang)))
+        panel.append(PanelLayer(info, title, layer.get_name(), DEFAULT_OPACITY, labels, cell_legend(info, lang)))
     folium.LayerControl(collapsed=True).add_to(m)
     return render(m), panel
 

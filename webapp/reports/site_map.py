@@ -177,14 +177,14 @@ def site_map_png(data: MapData, *, lang: str = "sv") -> bytes:
     layers = sorted(data.layers, key=lambda layer: ORDER.get(layer.style, 2))
     for layer in (layer for layer in layers if layer.style == "fill"):
         _draw_fill(img, layer)
-        legend += [("fill", c.label(lang), _hex(c.color)) for c in layer.classes if _hex(c.color)[3] > 0]
+        legend += [("fill", gettext_in(lang, c.label), _hex(c.color)) for c in layer.classes if _hex(c.color)[3] > 0]
     # RGBA drawing on an RGB image blends: the legend and scale boxes are translucent.
     draw = ImageDraw.Draw(img, "RGBA")
 
     def features(style: str) -> None:
         for layer in (layer for layer in layers if layer.style == style):
             drawn = _draw_features(draw, layer, frame)
-            legend.extend((style, c.label(lang), _hex(c.color)) for c in layer.classes if c.key in drawn)
+            legend.extend((style, gettext_in(lang, c.label), _hex(c.color)) for c in layer.classes if c.key in drawn)
 
     features("outline")
     shows_districts = _draw_districts(draw, data)

@@ -7,7 +7,7 @@ from geo.tiles import TileError, check_tile
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
-from webapp.i18n import current_language
+from webapp.i18n import current_language, gettext_in
 from webapp.services import catalog, hazards, tiles
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
@@ -70,8 +70,8 @@ def tilejson(slug: str):
     template = template.replace("/0/0/0.", "/{z}/{x}/{y}.")
     body = {
         "tilejson": "3.0.0",
-        "name": info.definition.title(lang),
-        "description": info.definition.description(lang),
+        "name": gettext_in(lang, info.definition.title),
+        "description": gettext_in(lang, info.definition.description),
         "version": f"{info.version}.0.0",
         "attribution": info.source,
         "scheme": "xyz",

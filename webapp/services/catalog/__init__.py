@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from layers import registry
 from layers.base import LayerDefinition, may_see
 from webapp.errors import ProblemError, not_found
+from webapp.i18n import gettext_in
 
 NO_DATA_SOURCE = "No data yet"
 
@@ -90,8 +91,9 @@ def ensure_catalog(session: Session) -> None:
             "VALUES (:slug, :hazard, :kind, :title_sv, :title_en, :source, '', :confidentiality, "
             "CAST(:metadata AS jsonb)) ON CONFLICT (slug) DO NOTHING"),
             {"slug": definition.slug, "hazard": definition.hazard, "kind": definition.kind,
-             "title_sv": definition.title_sv, "title_en": definition.title_en, "source": NO_DATA_SOURCE,
-             "confidentiality": definition.confidentiality, "metadata": json.dumps(definition.metadata)})
+             "title_sv": gettext_in("sv", definition.title), "title_en": gettext_in("en", definition.title),
+             "source": NO_DATA_SOURCE, "confidentiality": definition.confidentiality,
+             "metadata": json.dumps(definition.metadata)})
 
 
 def all_layers(session: Session) -> list[LayerInfo]:

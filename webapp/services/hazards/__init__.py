@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from layers import registry
 from layers.base import LayerDefinition
+from webapp.i18n import both
 from webapp.services import tiles
 from webapp.services.catalog import LayerInfo
 from webapp.services.site_check.result import Verdict
@@ -96,7 +97,7 @@ class Evaluator:
         return self.definition.hazard
 
     def title(self) -> dict[str, str]:
-        return {lang: self.definition.check_title(lang) for lang in ("sv", "en")}
+        return both(self.definition.check_title)
 
     # --- site check ---------------------------------------------------------------------------------------
 

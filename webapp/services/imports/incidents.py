@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from geo.crs import SWEREF99TM, SWEREF99TM_BOUNDS, WGS84, parse_crs, transformer
 from layers.crime import CELL_SIZES_M
 from layers.crime import DEFINITION as CRIME
+from webapp.i18n import both
 from webapp.services import catalog
 from webapp.services.imports import refused
 from webapp.services.imports.layers import LayerImport, bounds_lonlat
@@ -95,7 +96,7 @@ def _category(value: str) -> str:
     if CRIME.class_of(word):
         return word
     for c in CRIME.classes:
-        if word in (c.label_sv.lower(), c.label_en.lower()):
+        if word in (label.lower() for label in both(c.label).values()):
             return c.key
     return SYNONYMS.get(word, "other")
 

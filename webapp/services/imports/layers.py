@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from geo import raster
 from geo.crs import SWEREF99TM, WGS84, transform_bounds
 from layers.base import LayerDefinition
+from webapp.i18n import both
 from webapp.services import catalog
 from webapp.services.imports import checked_geometry, read_features, refused
 
@@ -64,8 +65,7 @@ def replace_features(session: Session, slug: str, rows: Iterable[tuple[str, dict
 def _class_key(definition: LayerDefinition, props: dict[str, Any], class_field: str | None,
                default_class: str | None) -> str | None:
     keys = {c.key.lower(): c.key for c in definition.classes}
-    labels = {c.label_sv.lower(): c.key for c in definition.classes} | {c.label_en.lower(): c.key
-                                                                       for c in definition.classes}
+    labels = {label.lower(): c.key for c in definition.classes for label in both(c.label).values()}
     fields = (class_field,) if class_field else definition.class_fields
     lowered = {k.lower(): v for k, v in props.items()}
     for name in fields:

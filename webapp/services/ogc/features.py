@@ -17,6 +17,7 @@ from geo.crs import SWEREF99TM, SWEREF99TM_AREA_LONLAT, WGS84
 from layers import registry
 from layers.base import LEVEL, may_see
 from webapp.errors import ProblemError, not_found
+from webapp.i18n import gettext_in
 from webapp.services import districts
 from webapp.services.ogc.query import CRS_LIST, STORAGE_CRS, ItemsQuery
 
@@ -157,9 +158,14 @@ def queryables_of(collection_id: str) -> tuple[str, ...]:
     return _queryables(collection_id)
 
 
-def _layer_description(slug: str, title: str, lang: str) -> str:
+def _layer_texts(slug: str, title_sv: str, title_en: str, lang: str) -> tuple[str, str]:
+    """A layer's title and description in `lang`: its definition's, through the catalogues; a row the registry does
+    not define keeps its stored title, which also describes it."""
     definition = registry.get(slug)
-    return definition.description(lang) if definition else title
+    if definition is None:
+        title = _text(lang, title_sv, title_en)
+        return title, title
+    return gettext_in(lang, definition.title), gettext_in(lang, definition.description)
 
 
 def collections(session: Session, role: str, lang: str = "sv", only: str | None = None) -> list[Collection]:
@@ -189,8 +195,8 @@ def collections(session: Session, role: str, lang: str = "sv", only: str | None 
         rows = session.execute(text(_LAYERS_SQL), {"levels": _levels(role), "reserved": [DISTRICTS, *own],
                                                    "slug": only}).all()
         for slug, title_sv, title_en, source, licence, demo, *bounds in rows:
-            title = _text(lang, title_sv, title_en)
-            found.append(Collection(slug, title, _described(_layer_description(slug, title, lang), demo, lang),
+            title, description = _layer_texts(slug, title_sv, title_en, lang)
+            found.append(Collection(slug, title, _described(description, demo, lang),
                                     _queryables(slug), bbox=_bbox(bounds), attribution=source,
                                     license=licence or None, demo=demo))
     return found
