@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from layers.base import N_
+
 # Verdict levels, mildest first. "no_data" when the layer has no data (yet) under the site.
 LEVELS = ("low", "moderate", "high", "very_high")
 NO_DATA = "no_data"
@@ -18,15 +20,11 @@ LEVEL_COLOURS = {"low": "#1a9850", "moderate": "#fee08b", "high": "#fc8d59", "ve
 
 # The joint county risk policy's land-use groups (Länsstyrelsen Stockholm, Fakta 2016:4).
 LAND_USE_GROUPS = {
-    "A": {"sv": "Grupp A: odling, ytparkering, trafik, friluftsliv",
-          "en": "Group A: cultivation, surface parking, traffic, outdoor recreation"},
-    "B": {"sv": "Grupp B: industri, kontor, lager, tekniska anläggningar, idrott",
-          "en": "Group B: industry, offices, storage, technical facilities, sports"},
-    "C": {"sv": "Grupp C: bostäder, skolor, vård, centrum, hotell, kultur",
-          "en": "Group C: housing, schools, care, centres, hotels, culture"},
+    "A": N_("Group A: cultivation, surface parking, traffic, outdoor recreation"),
+    "B": N_("Group B: industry, offices, storage, technical facilities, sports"),
+    "C": N_("Group C: housing, schools, care, centres, hotels, culture"),
 }
-VULNERABLE = {"preschool": {"sv": "förskola", "en": "preschool"},
-              "care_home": {"sv": "vård- och omsorgsboende", "en": "care home"}}
+VULNERABLE = {"preschool": N_("preschool"), "care_home": N_("care home")}
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 _CONF = "http://www.opengis.net/spec/ogcapi-features-{}/1.0/conf/{}"
 CONFORMANCE = [_CONF.format(1, "core"), _CONF.format(1, "geojson"), _CONF.format(1, "html"),
                _CONF.format(1, "oas30"), _CONF.format(2, "crs")]
-TITLE = {"sv": "Riskkarta – OGC API Features", "en": "Riskkarta – OGC API Features"}
+TITLE = "Riskkarta – OGC API Features"  # a name: the same in both languages
 
 
 # --- negotiation and links -------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def landing():
         _link(_url("ogc.conformance"), "conformance", JSON, "Conformance classes"),
         _link(_url("ogc.list_collections"), "data", JSON, "Collections"),
     ]
-    body = {"title": TITLE[_lang()],
+    body = {"title": TITLE,
             "description": gettext("Riskkarta's layers as OGC API Features."),
             "links": links}
     return _html("landing.html", body=body) if _wants_html() else _json(body)
@@ -270,7 +270,7 @@ def _openapi(visible: list[features.Collection]) -> dict:
                  for name in c.queryables]
         paths[f"/collections/{c.id}/items"] = get(f"Features of {c.id}", items_params + extra, GEOJSON)
     return {"openapi": "3.0.3",
-            "info": {"title": TITLE["en"], "version": "1.0.0",
+            "info": {"title": TITLE, "version": "1.0.0",
                      "description": "Riskkarta's vector layers and districts (OGC API Features Part 1 and 2)."},
             "servers": [{"url": _url("ogc.landing").rstrip("/")}],
             "paths": paths}

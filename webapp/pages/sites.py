@@ -42,7 +42,9 @@ def sites():
         add_districts(m, districts.map_geojson(session), t.districts, [t.district, t.committee])
         parts = render(m)
     limits = current_app.extensions["riskkarta.rules"].limits
-    return render_template("sites.html", map=parts, groups=LAND_USE_GROUPS, vulnerable=VULNERABLE,
+    groups = {key: gettext_in(lang, text) for key, text in LAND_USE_GROUPS.items()}
+    vulnerable = {key: gettext_in(lang, text) for key, text in VULNERABLE.items()}
+    return render_template("sites.html", map=parts, groups=groups, vulnerable=vulnerable,
                            limits=limits, saved=service.recent(session),
                            urls={"checks": url_for("site_checks.create_check"),
                                  "read": url_for("coordinates.read")})

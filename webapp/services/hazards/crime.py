@@ -13,7 +13,7 @@ from layers.base import may_see_incident_points
 from layers.crime import COUNT_CLASSES, K_ANONYMITY, POINTS_MIN_ZOOM, cell_size_m
 from layers.demo_vectors import incident_rows
 from layers.rules import level_at, thresholds_text
-from webapp.i18n import LANGUAGES, both
+from webapp.i18n import LANGUAGES, N_, both
 from webapp.services import tiles
 from webapp.services.catalog import LayerInfo
 from webapp.services.hazards import Evaluator, ImportOptions, ProgressFactory, Row, SiteContext
@@ -150,8 +150,8 @@ class Crime(Evaluator):
 
         return OwnCollection(
             id=self.definition.slug,
-            title=both("Crime: reported incidents (points)"),
-            description=both("Reported incidents as points; for the city office and administrators only."),
+            title=N_("Crime: reported incidents (points)"),
+            description=N_("Reported incidents as points; for the city office and administrators only."),
             source=Source(
                 "incident i LEFT JOIN district d ON d.id = i.district_id", "TRUE", "i.id", "i.id", "i.geom",
                 "json_build_object('category', i.category, 'occurred_at', i.occurred_at, 'district', d.code)",

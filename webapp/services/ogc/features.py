@@ -17,7 +17,7 @@ from geo.crs import SWEREF99TM, SWEREF99TM_AREA_LONLAT, WGS84
 from layers import registry
 from layers.base import LEVEL, may_see
 from webapp.errors import ProblemError, not_found
-from webapp.i18n import gettext_in
+from webapp.i18n import N_, gettext_in
 from webapp.services import districts
 from webapp.services.ogc.query import CRS_LIST, STORAGE_CRS, ItemsQuery
 
@@ -59,8 +59,8 @@ class OwnCollection:
     texts, extent and who may see it."""
 
     id: str
-    title: dict[str, str]
-    description: dict[str, str]
+    title: str  # English msgids, translated where shown
+    description: str
     source: Source
     extent_sql: str  # xmin, ymin, xmax, ymax (4326) and the first and last time, or NULLs
     provenance_sql: str  # source, licence, is_demo
@@ -128,11 +128,11 @@ _DISTRICTS_EXTENT = """
         ST_SetSRID(ST_Extent(geom)::geometry, 3006), 500), 4326) AS b, string_agg(DISTINCT source, '; ') AS sources
         FROM district) AS e
 """
-DEMO_NOTE = {"sv": " Demonstrationsdata: genererade, inte verkliga.", "en": " Demo data: generated, not real."}
+DEMO_NOTE = N_("Demo data: generated, not real.")
 
 
 def _described(text_: str, demo: bool, lang: str) -> str:
-    return text_ + DEMO_NOTE["en" if lang == "en" else "sv"] if demo else text_
+    return f"{text_} {gettext_in(lang, DEMO_NOTE)}" if demo else text_
 
 
 def _bbox(row) -> tuple[float, float, float, float] | None:
@@ -176,9 +176,9 @@ def collections(session: Session, role: str, lang: str = "sv", only: str | None 
         *bounds, sources = session.execute(text(_DISTRICTS_EXTENT)).one()
         demo = districts.is_demo(session)
         found.append(Collection(
-            DISTRICTS, _text(lang, "Stadsdelsområden", "District areas"),
-            _described(_text(lang, "Stadens stadsdelsområden och de nämnder som ansvarar för dem.",
-                             "The city's district areas and the committees responsible for them."), bool(demo), lang),
+            DISTRICTS, gettext_in(lang, "District areas"),
+            _described(gettext_in(lang, "The city's district areas and the committees responsible for them."),
+                       bool(demo), lang),
             tuple(_SOURCES[DISTRICTS].filters), bbox=_bbox(bounds), attribution=sources, demo=bool(demo)))
     own = _own()
     for c in own.values():
@@ -187,8 +187,7 @@ def collections(session: Session, role: str, lang: str = "sv", only: str | None 
         row = session.execute(text(c.extent_sql)).one()
         source, licence, demo = session.execute(text(c.provenance_sql)).one_or_none() or (None, None, False)
         found.append(Collection(
-            c.id, _text(lang, c.title["sv"], c.title["en"]),
-            _described(_text(lang, c.description["sv"], c.description["en"]), bool(demo), lang),
+            c.id, gettext_in(lang, c.title), _described(gettext_in(lang, c.description), bool(demo), lang),
             tuple(c.source.filters), bbox=_bbox(row), interval=None if row[4] is None else (_iso(row[4]), _iso(row[5])),
             temporal=c.source.temporal is not None, attribution=source, license=licence or None, demo=bool(demo)))
     if only is None or (only != DISTRICTS and only not in own):

@@ -64,7 +64,7 @@ def site_input(body: Any, rules: SiteRules, *, max_vertices: int, crs: int = WGS
     land_use = props.get("land_use")
     if land_use not in LAND_USE_GROUPS:
         raise bad_input("properties.land_use must be A, B or C: " +
-                        "; ".join(v["en"] for v in LAND_USE_GROUPS.values()) + ".", pointer="/properties/land_use")
+                        "; ".join(LAND_USE_GROUPS.values()) + ".", pointer="/properties/land_use")
     vulnerable = props.get("vulnerable") or []
     if not isinstance(vulnerable, list) or any(v not in VULNERABLE for v in vulnerable):
         raise bad_input(f"properties.vulnerable must be a list of {', '.join(VULNERABLE)}.",
