@@ -3,6 +3,7 @@ placeholders survive translation, the catalogues compile at start, and the reque
 order (?lang=, session, Accept-Language, Swedish)."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -251,3 +252,11 @@ def test_the_api_follows_accept_language_and_keeps_no_session(client):
     assert response.get_json()["description"] == "Riskkarta's layers as OGC API Features."
     assert "Set-Cookie" not in response.headers
     assert client.get("/ogc/?f=json").get_json()["description"] == "Riskkartans lager som OGC API Features."
+
+
+@pytest.mark.parametrize(("lang", "button"), [("sv", "Rita en yta"), ("en", "Draw an area")],
+                         ids=["the drawing tools speak Swedish", "and English"])
+def test_the_drawing_tools_get_their_texts_from_the_catalogue(client, lang, button):
+    html = client.get(f"/sites?lang={lang}").get_data(as_text=True)
+    call = re.search(r"riskkartaSites\.form\((.*)\);", html)
+    assert call and json.dumps(button, ensure_ascii=False)[1:-1] in call.group(1)

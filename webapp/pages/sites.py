@@ -12,7 +12,7 @@ from layers import registry
 from layers.rules import LAND_USE_GROUPS, VULNERABLE
 from webapp.auth import current_role
 from webapp.db import get_session
-from webapp.i18n import current_language, gettext_in, texts
+from webapp.i18n import N_, current_language, gettext_in, texts
 from webapp.pages import bp
 from webapp.pages.maps import add_districts, base_map, map_layer, render
 from webapp.reports import format as fmt
@@ -22,6 +22,40 @@ from webapp.services import site_check as service
 
 # The report map shows the site ~300 m around, with the layers a planner reads the verdicts against.
 MARGIN_M = 300.0
+# Leaflet.draw's own texts (its L.drawLocal), for the tools the site form offers; translated into the page's language.
+DRAW_TEXTS = {
+    "draw": {
+        "toolbar": {
+            "actions": {"title": N_("Cancel drawing"), "text": N_("Cancel")},
+            "finish": {"title": N_("Finish drawing"), "text": N_("Finish")},
+            "undo": {"title": N_("Delete the last point drawn"), "text": N_("Delete the last point")},
+            "buttons": {"polygon": N_("Draw an area"), "rectangle": N_("Draw a rectangle")}},
+        "handlers": {
+            "polygon": {"tooltip": {"start": N_("Click to start drawing the area."), "cont": N_("Click to continue."),
+                                    "end": N_("Click the first point to close the area.")}},
+            "rectangle": {"tooltip": {"start": N_("Click and drag to draw a rectangle.")}},
+            "simpleshape": {"tooltip": {"end": N_("Release the mouse button when you are done.")}},
+            "polyline": {"error": N_("Error: the area's edges must not cross.")}}},
+    "edit": {
+        "toolbar": {
+            "actions": {"save": {"title": N_("Save the changes"), "text": N_("Save")},
+                        "cancel": {"title": N_("Undo the changes"), "text": N_("Cancel")},
+                        "clearAll": {"title": N_("Remove the area"), "text": N_("Remove everything")}},
+            "buttons": {"edit": N_("Change the area"), "editDisabled": N_("No area to change"),
+                        "remove": N_("Remove the area"), "removeDisabled": N_("No area to remove")}},
+        "handlers": {
+            "edit": {"tooltip": {"text": N_("Drag the corners to change the area."),
+                                 "subtext": N_("Click Cancel to undo.")}},
+            "remove": {"tooltip": {"text": N_("Click the area to remove it.")}}}},
+}
+
+
+def _translated(table, lang: str):
+    if isinstance(table, dict):
+        return {key: _translated(value, lang) for key, value in table.items()}
+    return gettext_in(lang, table)
+
+
 SITE_STYLE = {"color": "#000000", "weight": 3, "fill": True, "fillColor": "#000000", "fillOpacity": 0.04}
 
 
@@ -45,6 +79,7 @@ def sites():
     groups = {key: gettext_in(lang, text) for key, text in LAND_USE_GROUPS.items()}
     vulnerable = {key: gettext_in(lang, text) for key, text in VULNERABLE.items()}
     return render_template("sites.html", map=parts, groups=groups, vulnerable=vulnerable,
+                           draw_texts=_translated(DRAW_TEXTS, lang),
                            limits=limits, saved=service.recent(session),
                            urls={"checks": url_for("site_checks.create_check"),
                                  "read": url_for("coordinates.read")})

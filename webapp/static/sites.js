@@ -6,37 +6,6 @@
   var SITE_STYLE = { color: "#000000", weight: 3, opacity: 1, fillColor: "#000000", fillOpacity: 0.06 };
   var PREVIEW_STYLE = { color: "#1f4e79", weight: 3, dashArray: "6 4", fillOpacity: 0.05 };
   var SITE_TYPES = { Point: true, Polygon: true, MultiPolygon: true };
-  // Leaflet.draw's own strings in Swedish (its English ones are built in).
-  var DRAW_SV = {
-    draw: {
-      toolbar: {
-        actions: { title: "Avbryt ritningen", text: "Avbryt" },
-        finish: { title: "Avsluta ritningen", text: "Klar" },
-        undo: { title: "Ta bort den senaste punkten", text: "Ta bort senaste punkten" },
-        buttons: { polygon: "Rita en yta", rectangle: "Rita en rektangel" }
-      },
-      handlers: {
-        polygon: { tooltip: { start: "Klicka för att börja rita ytan.", cont: "Klicka för att fortsätta.",
-                              end: "Klicka på första punkten för att stänga ytan." } },
-        rectangle: { tooltip: { start: "Klicka och dra för att rita en rektangel." } },
-        simpleshape: { tooltip: { end: "Släpp musknappen när du är klar." } },
-        polyline: { error: "<strong>Fel:</strong> ytans kanter får inte korsa varandra." }
-      }
-    },
-    edit: {
-      toolbar: {
-        actions: { save: { title: "Spara ändringarna", text: "Spara" }, cancel: { title: "Ångra ändringarna",
-                   text: "Avbryt" }, clearAll: { title: "Ta bort ytan", text: "Ta bort allt" } },
-        buttons: { edit: "Ändra ytan", editDisabled: "Ingen yta att ändra", remove: "Ta bort ytan",
-                   removeDisabled: "Ingen yta att ta bort" }
-      },
-      handlers: {
-        edit: { tooltip: { text: "Dra i hörnen för att ändra ytan.", subtext: "Klicka Avbryt för att ångra." } },
-        remove: { tooltip: { text: "Klicka på ytan för att ta bort den." } }
-      }
-    }
-  };
-
   function $(id) { return document.getElementById(id); }
 
   function el(tag, text, className) {
@@ -114,7 +83,7 @@
     return { geometry: geoms[0] };
   }
 
-  function form(mapName, urls, T, lang) {
+  function form(mapName, urls, T, lang, drawTexts) {
     var map = window[mapName];
     var state = { site: null, busy: false, pending: null };
     var drawn = new L.FeatureGroup().addTo(map);      // a drawn or uploaded area: editable with Leaflet.draw
@@ -123,7 +92,8 @@
     var range = $("buffer-range"), bufferBox = $("buffer-number"), status = $("site-status");
     var formError = $("form-error"), reading = $("coordinates-result");
 
-    if (lang === "sv") { merge(L.drawLocal, DRAW_SV); }
+    // Leaflet.draw's own strings, in the page's language from the server's catalogues.
+    if (drawTexts) { merge(L.drawLocal, drawTexts); }
     map.addControl(new L.Control.Draw({
       position: "topleft",
       draw: { polyline: false, circle: false, marker: false, circlemarker: false,
