@@ -106,13 +106,13 @@ def _resolutions(given: tuple[str, ...]) -> dict[str, float]:
         definition = registry.get(slug)
         if definition is None or definition.kind != "raster":
             rasters = ", ".join(d.slug for d in registry.LAYERS.values() if d.kind == "raster")
-            raise click.UsageError(f"--resolution {item!r}: {slug!r} is not a raster layer ({rasters})")
+            raise click.ClickException(f"--resolution {item!r}: {slug!r} is not a raster layer ({rasters})")
         try:
             found[slug] = float(metres)
         except ValueError:
-            raise click.UsageError(f"--resolution {item!r}: give metres as a number, e.g. {slug}=5") from None
+            raise click.ClickException(f"--resolution {item!r}: give metres as a number, e.g. {slug}=5") from None
         if not 0.5 <= found[slug] <= 1000:
-            raise click.UsageError(f"--resolution {item!r}: from 0.5 to 1000 m")
+            raise click.ClickException(f"--resolution {item!r}: from 0.5 to 1000 m")
     return found
 
 
