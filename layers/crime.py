@@ -16,8 +16,12 @@ class CrimeRules:
     ratio_levels: tuple[tuple[float, str], ...] = ((1.5, "moderate"), (3.0, "high"), (6.0, "very_high"))
     # Counts below this are reported as "fewer than k" so that no single report can be singled out.
     k_anonymity: int = 5
-    source: Source = Source("Anmälda händelser (incidentsystemet); nivåer: Riskkartas standardvärden, relativt "
-                            "stadens genomsnitt", False)
+    source: Source = Source("Riskkartas standardvärden, relativt stadens genomsnitt; händelser ur incidentsystemet",
+                            False, N_("The levels relative to the city's average"))
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return (self.source,)
 
 
 # A grid cell is shown only when it holds at least this many incidents, so no single report can be located.

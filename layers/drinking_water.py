@@ -15,8 +15,15 @@ class DrinkingWaterRules:
         "zone-primary": "high", "zone-secondary": "moderate", "zone-tertiary": "moderate"})
     # A hazardous-goods route inside a protection zone this close to the site raises the verdict one level.
     route_in_zone_radius_m: float = 500.0
-    source: Source = Source("Skyddsföreskrifter för Östra Mälarens vattenskyddsområde (Länsstyrelsen i Stockholms "
-                            "län); nivåer: Riskkartas standardvärden", False)
+    source: Source = Source("Länsstyrelsen i Stockholms län, skyddsföreskrifter för Östra Mälarens "
+                            "vattenskyddsområde (2008): primär och sekundär zon", True,
+                            N_("The water-protection zones"))
+    levels_source: Source = Source("Riskkartas standardvärden", False,
+                                   N_("The level of each zone, and one level more for a route in a zone"))
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return (self.source, self.levels_source)
 
 
 DEFINITION = LayerDefinition(

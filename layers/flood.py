@@ -20,8 +20,17 @@ class FloodRules:
     })
     # Below this share of the site's area, water at a depth counts only as "moderate" at most (puddles).
     min_share: float = 0.01
-    source: Source = Source("Stockholms stad, skyfallskartering (100-årsregn, klimat år 2100); nivåer: "
-                            "Riskkartas standardvärden, att stämma av mot stadens skyfallsvägledning", False)
+    # The design event is the city's model (RULES-SOURCES.md: sure); the depth levels are defaults.
+    source: Source = Source("Stockholms stad, skyfallskartering: 100-årsregn i klimatet år 2100 (Stockholms "
+                            "skyfallsmodell enligt MSB:s vägledning 2017)", True,
+                            N_("The design event: a 100-year rain in the climate of 2100"))
+    levels_source: Source = Source("Riskkartas standardvärden, att stämma av mot stadens skyfallsvägledning (0,5 m "
+                                   "strömmande vatten kan välta en person eller få en bil att flyta, enligt MSB)",
+                                   False, N_("The depth levels per land-use group"))
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return (self.source, self.levels_source)
 
 
 # Depth bands the city's cloudburst mapping uses for planning (0.1 / 0.3 / 0.5 / 1.0 m).

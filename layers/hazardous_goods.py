@@ -19,9 +19,13 @@ class HazardousGoodsRules:
     # risk-management distance within which the risks of hazardous-goods transport must be assessed.
     source: Source = Source("Länsstyrelsen i Stockholms län, Fakta 2016:4, Riktlinjer för planläggning intill vägar "
                             "och järnvägar där det transporteras farligt gods; länsstyrelsernas gemensamma riskpolicy",
-                            True)
-    required_source: Source = Source("Avstånd per markanvändningsgrupp: Riskkartas platshållare, att stämma av mot "
-                                     "Fakta 2016:4", False)
+                            True, N_("The 150 m risk-management distance"))
+    required_source: Source = Source("Riskkartas platshållare, att stämma av mot Fakta 2016:4", False,
+                                     N_("The distance each land-use group must keep"))
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return (self.source, self.required_source)
 
 
 DEFINITION = LayerDefinition(

@@ -29,10 +29,12 @@ VULNERABLE = {"preschool": N_("preschool"), "care_home": N_("care home")}
 
 @dataclass(frozen=True)
 class Source:
-    """Where a rule comes from, cited shortly, and whether its numbers were checked against it."""
+    """Where one value of a rule comes from, cited shortly; whether it was checked against that source (False: a
+    documented default, "not verified"); and which value it backs (an English msgid, translated where shown)."""
 
     citation: str
     verified: bool
+    what: str = ""
 
 
 @dataclass(frozen=True)

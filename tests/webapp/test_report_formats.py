@@ -42,7 +42,8 @@ def test_each_quantity_has_one_formatter(func, value, lang, expected):
 
 
 def test_times_are_stockholm_time_in_both_languages():
-    assert fmt.date_time(datetime(2026, 3, 5, 13, 7, tzinfo=UTC)) == "2026-03-05 14:07"
+    assert fmt.date_time(datetime(2026, 3, 5, 13, 7, tzinfo=UTC)) == "2026-03-05 14:07 CET"
+    assert fmt.date_time(datetime(2026, 7, 5, 13, 7, tzinfo=UTC)) == "2026-07-05 15:07 CEST"
     assert fmt.date("2026-07-01T22:30:00+00:00") == "2026-07-02"
 
 

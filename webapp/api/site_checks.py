@@ -7,6 +7,8 @@ from geo.crs import WGS84, parse_crs
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
+from webapp.i18n import current_language
+from webapp.reports import format as fmt
 from webapp.services import districts
 from webapp.services import site_check as service
 
@@ -49,6 +51,18 @@ def create_check():
                               area_lonlat=districts.bounds_lonlat(session))
     result = service.evaluate(session, site, _rules(), current_role())
     return _created(service.save(session, site, result))
+
+
+@bp.post("/measure")
+def measure():
+    """The area of a site geometry (GeoJSON, WGS 84) as the check will measure it, in EPSG:3006, written in the
+    page's language by the reports' formatter: the form shows what the report will say."""
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ProblemError(400, "not-json", "Not JSON", "Send the site as a GeoJSON geometry (application/json).")
+    settings = current_app.extensions["riskkarta.settings"]
+    area_m2 = service.measure(body, max_vertices=settings.max_vertices)
+    return jsonify(area_m2=round(area_m2, 1), area=fmt.area(area_m2, current_language()))
 
 
 @bp.get("")

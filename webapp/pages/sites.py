@@ -82,6 +82,7 @@ def sites():
                            draw_texts=_translated(DRAW_TEXTS, lang),
                            limits=limits, saved=service.recent(session),
                            urls={"checks": url_for("site_checks.create_check"),
+                                 "measure": url_for("site_checks.measure"),
                                  "read": url_for("coordinates.read")})
 
 

@@ -70,9 +70,9 @@ def local_time(moment: datetime | str | None) -> datetime | None:
 
 
 def date_time(moment: datetime | str | None) -> str:
-    """"2026-03-05 14:07" in Stockholm's time (ISO order reads the same in both languages)."""
+    """"2026-03-05 14:07 CET" in Stockholm's time with its zone (ISO order reads the same in both languages)."""
     local = local_time(moment)
-    return local.strftime("%Y-%m-%d %H:%M") if local else "–"
+    return local.strftime("%Y-%m-%d %H:%M %Z") if local else "–"
 
 
 def date(moment: datetime | str | None) -> str:

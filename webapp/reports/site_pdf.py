@@ -22,6 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from layers import registry
 from layers.rules import LEVEL_COLOURS, LEVEL_WORDS, NO_DATA
 from webapp.i18n import LANGUAGES, N_, gettext_in
 from webapp.reports import format as fmt
@@ -44,7 +45,8 @@ MSGIDS = {
     "date": N_("Date and time"), "title": N_("Title"), "site": N_("Site"), "land_use": N_("Intended land use"),
     "districts": N_("District and committee"), "overall": N_("Overall verdict"), "hazard": N_("Hazard"),
     "verdict": N_("Verdict"), "details": N_("Basis"), "rule": N_("Rule"), "source": N_("Source"),
-    "layer": N_("Layer"), "unverified": N_("default value, not verified"), "version": N_("version"),
+    "layer": N_("Layer"), "unverified": N_("default value, not verified"),
+    "verified": N_("checked against the source"), "version": N_("version"),
     "point": N_("point with a %(buffer)s m buffer"), "polygon": N_("polygon"), "area": N_("area"),
     "centroid": N_("centroid"), "vulnerable": N_("vulnerable occupants"), "none": N_("none"),
     "not_saved": N_("not saved"), "situation": N_("Situation pictures"), "changes": N_("Changes since check %(id)s"),
@@ -131,7 +133,7 @@ def _reference_box(check: SavedCheck, lang: str, st: dict[str, ParagraphStyle]) 
 
 def _facts_table(check: SavedCheck, lang: str, st: dict[str, ParagraphStyle]) -> Table:
     t = T[lang]
-    when = fmt.date_time(check.created_at) + " (Europe/Stockholm)" if check.created_at else t["not_saved"]
+    when = fmt.date_time(check.created_at) if check.created_at else t["not_saved"]
     check_id = str(check.id) if check.id is not None else t["not_saved"]
     if check.rerun_of:
         check_id += f" ({t['rerun_of']} {check.rerun_of})"
@@ -150,17 +152,31 @@ def _layer_text(layer: LayerRef | None, lang: str) -> str:
     if not layer:
         return "–"
     demo = " – DEMO" if layer.demo else ""
-    return f"{layer.slug}, {T[lang]['version']} {layer.version} ({fmt.date(layer.updated)}){demo}"
+    definition = registry.get(layer.slug)
+    name = gettext_in(lang, definition.title) if definition else layer.slug
+    return f"{name}, {T[lang]['version']} {layer.version} ({fmt.date(layer.updated)}){demo}"
+
+
+def _sources_text(h: Verdict, lang: str) -> str:
+    """Each value of the rule by what backs it, marked checked or default (escaped, for a Paragraph)."""
+    t = T[lang]
+    if not h.sources:
+        return "–"
+    parts = []
+    for n in h.sources:
+        mark = t["verified"] if n.verified else t["unverified"]
+        what = f"{escape(n.what[lang])}: " if n.what.get(lang) else ""
+        parts.append(f"{what}{escape(n.citation)} ({mark})")
+    return "; ".join(parts)
 
 
 def _details(h: Verdict, lang: str, st: dict[str, ParagraphStyle]) -> list[Any]:
     t = T[lang]
-    source = h.source or "–"
-    if h.source and not h.source_verified:
-        source += f" ({t['unverified']})"
-    values = "".join(f"{escape(label)}: {escape(text)}<br/>" for label, text in report_rows.rows(h, lang))
+    # The measured values run on as one paragraph ("label: value · label: value"): the report stays on two pages.
+    values = " · ".join(f"{escape(label)}: {escape(text)}" for label, text in report_rows.rows(h, lang))
+    values = f"{values}<br/>" if values else ""
     small = (f"{values}<b>{t['rule']}:</b> {escape(h.rule.get(lang, ''))}<br/><b>{t['source']}:</b> "
-             f"{escape(source)}<br/><b>{t['layer']}:</b> {escape(_layer_text(h.layer, lang))}")
+             f"{_sources_text(h, lang)}<br/><b>{t['layer']}:</b> {escape(_layer_text(h.layer, lang))}")
     return [_p(h.sentence.get(lang, ""), st["base"]), Spacer(1, 2), Paragraph(small, st["small"])]
 
 
@@ -219,10 +235,14 @@ def _overall(check: SavedCheck, lang: str, st: dict[str, ParagraphStyle]) -> Tab
     return table
 
 
+MAP_HEIGHT = 9.0 * cm  # the map's most height on the page, so the verdicts fit on two pages
+
+
 def _map(map_png: bytes) -> Image:
     image = Image(io.BytesIO(map_png))
     ratio = image.imageHeight / image.imageWidth
-    image.drawWidth, image.drawHeight = WIDTH, WIDTH * ratio
+    width = min(WIDTH, MAP_HEIGHT / ratio)
+    image.drawWidth, image.drawHeight = width, width * ratio
     return image
 
 

@@ -115,12 +115,14 @@
         var p = s.marker.getLatLng();
         parts.push("lat " + number(p.lat, 5, lang) + ", lon " + number(p.lng, 5, lang));
         parts.push(T.with_buffer + " " + bufferM() + " m");
-      } else if (L.GeometryUtil && L.GeometryUtil.geodesicArea && s.layer.getLatLngs) {
-        var rings = s.layer.getLatLngs(), area = 0;
-        (Array.isArray(rings[0][0]) ? rings : [rings]).forEach(function (poly) {
-          area += L.GeometryUtil.geodesicArea(poly[0]);
+      } else {
+        // The area as the report will give it: measured by the server in SWEREF 99 TM, written by its formatter.
+        var asked = s;
+        postJSON(withLang(urls.measure, lang), geometry()).then(function (r) {
+          if (state.site === asked && r.ok && r.body && r.body.area) {
+            status.textContent = parts.concat([r.body.area]).join(", ");
+          }
         });
-        parts.push(area >= 10000 ? number(area / 10000, 2, lang) + " ha" : Math.round(area) + " m²");
       }
       status.textContent = parts.join(", ");
     }

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import shapely
 from shapely import Geometry
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -103,3 +104,15 @@ def touching(session: Session, geom: Geometry) -> list[DistrictRef]:
         "ST_Distance(geom, ST_GeomFromWKB(:wkb, 3006)), code"
     ), {"wkb": geom.wkb}).all()
     return [DistrictRef(*row) for row in rows]
+
+
+
+def fingerprint(session: Session) -> tuple:
+    """Something that changes whenever the districts do (a cache key for what is computed over the city)."""
+    return tuple(session.execute(text("SELECT count(*), max(updated_at), sum(ST_NPoints(geom)) FROM district")).one())
+
+
+def city_area(session: Session) -> Geometry | None:
+    """The city (every district together) in EPSG:3006."""
+    wkb = session.execute(text("SELECT ST_AsBinary(ST_Union(geom)) FROM district")).scalar()
+    return None if wkb is None else shapely.from_wkb(bytes(wkb))

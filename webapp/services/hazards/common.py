@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 
 from geo import raster
-from layers.rules import NO_DATA
+from layers.rules import NO_DATA, Source
+from webapp.i18n import both
 from webapp.services.catalog import LayerInfo
-from webapp.services.site_check.result import LayerRef, Measure, Verdict
+from webapp.services.site_check.result import LayerRef, Measure, SourceNote, Verdict
 
 
 def layer_ref(info: LayerInfo | None) -> LayerRef | None:
@@ -22,11 +23,16 @@ def measures(values: dict[str, Any], units: dict[str, str]) -> tuple[Measure, ..
     return tuple(Measure(key, value, units.get(key)) for key, value in values.items())
 
 
-def verdict(evaluator, level: str, values: dict[str, Any], units: dict[str, str], rule: dict[str, str], source,
-            info: LayerInfo | None, sentence: dict[str, str], *, verified: bool | None = None) -> Verdict:
-    """A verdict of `evaluator`'s hazard; `source` is a layers.rules.Source (its citation and verified mark)."""
-    return Verdict(evaluator.key, evaluator.title(), level, measures(values, units), rule, source.citation,
-                   source.verified if verified is None else verified, layer_ref(info), sentence)
+def verdict(evaluator, level: str, values: dict[str, Any], units: dict[str, str], rule: dict[str, str],
+            sources: tuple[Source, ...] | Source, info: LayerInfo | None, sentence: dict[str, str]) -> Verdict:
+    """A verdict of `evaluator`'s hazard. `sources` (layers.rules.Source, one or several) back the rule's values one
+    by one; the verdict is verified only when every one of them is."""
+    if isinstance(sources, Source):
+        sources = (sources,)
+    notes = tuple(SourceNote(both(s.what) if s.what else {}, s.citation, s.verified) for s in sources)
+    return Verdict(evaluator.key, evaluator.title(), level, measures(values, units), rule,
+                   "; ".join(s.citation for s in sources), all(s.verified for s in sources), layer_ref(info),
+                   sentence, notes)
 
 
 def no_data(evaluator, info: LayerInfo | None, why: dict[str, str], source: str = "") -> Verdict:

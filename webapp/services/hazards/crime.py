@@ -98,7 +98,7 @@ class Crime(Evaluator):
         sentence = {lang: f"{found[lang]} {pending[lang]}" for lang in LANGUAGES}
         rule = both("Density relative to the city's average: %(thresholds)s",
                     thresholds={lang: thresholds_text(r.ratio_levels, "×", lang) for lang in LANGUAGES})
-        return verdict(self, level_at(ratio, r.ratio_levels), values, UNITS, rule, r.source, info, sentence)
+        return verdict(self, level_at(ratio, r.ratio_levels), values, UNITS, rule, r.sources, info, sentence)
 
     def rows(self, v: Verdict) -> list[Row]:
         if not v.measures:

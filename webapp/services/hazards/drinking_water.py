@@ -91,7 +91,7 @@ class DrinkingWater(Evaluator):
                   for lang in LANGUAGES}
         rule = both("%(levels)s; a hazardous-goods route in a zone within %(radius)s m raises one level",
                     levels=levels, radius=f"{r.route_in_zone_radius_m:.0f}")
-        return verdict(self, level, values, UNITS, rule, r.source, info, sentence)
+        return verdict(self, level, values, UNITS, rule, r.sources, info, sentence)
 
     def rows(self, v: Verdict) -> list[Row]:
         if not v.measures:

@@ -48,7 +48,7 @@ class Flood(Evaluator):
         rule = both("Depth reached on at least %(share)s of the area, group %(group)s: %(thresholds)s",
                     share=f"{r.min_share:.0%}", group=key,
                     thresholds={lang: thresholds_text(levels_here, " m", lang, 2) for lang in LANGUAGES})
-        return verdict(self, level_at(effective, levels_here), values, UNITS, rule, r.source, info, sentence)
+        return verdict(self, level_at(effective, levels_here), values, UNITS, rule, r.sources, info, sentence)
 
     def rows(self, v: Verdict) -> list[Row]:
         if not v.measures:

@@ -21,6 +21,13 @@ UNITS = {"search_radius_m": "m", "risk_management_distance_m": "m", "required_di
 ROUTE_CLASS = {"primary": N_("Nearest primary route"), "secondary": N_("Nearest secondary route")}
 
 
+def group_name(key: str) -> dict[str, str]:
+    """A land-use key as a reader says it: "group B", "group C with vulnerable occupants"."""
+    if key == "C_vulnerable":
+        return both("group C with vulnerable occupants")
+    return both("group %(group)s", group=key)
+
+
 class HazardousGoods(Evaluator):
     def evaluate(self, ctx: SiteContext) -> Verdict:
         r = ctx.rules
@@ -36,6 +43,7 @@ class HazardousGoods(Evaluator):
                   "risk_management_distance_m": r.risk_management_distance_m, "required_distance_m": required,
                   "land_use_key": key}
         limit = f"{r.risk_management_distance_m:.0f}"
+        group = group_name(key)
         if not nearest:
             level = "low"
             sentence = both("No primary or secondary hazardous-goods route within %(search)s m.",
@@ -53,7 +61,7 @@ class HazardousGoods(Evaluator):
                              "site.", **where)
             if d < required:
                 then = both("That is closer than the %(required)s m the land use (%(key)s) must keep.",
-                            required=f"{required:.0f}", key=key)
+                            required=f"{required:.0f}", key=group)
             elif d < r.risk_management_distance_m:
                 then = both("Within the %(distance)s m risk-management distance a risk assessment is needed.",
                             distance=limit)
@@ -61,10 +69,9 @@ class HazardousGoods(Evaluator):
                 then = both("Outside the %(distance)s m risk-management distance.", distance=limit)
             sentence = {lang: f"{found[lang]} {then[lang]}" for lang in found}
         rule = both("Risk-management distance %(distance)s m; minimum distance for %(key)s: %(required)s m "
-                    "(%(citation)s)", distance=limit, key=key, required=f"{required:.0f}",
+                    "(%(citation)s)", distance=limit, key=group, required=f"{required:.0f}",
                     citation=r.required_source.citation)
-        return verdict(self, level, values, UNITS, rule, r.source, info, sentence,
-                       verified=r.source.verified and r.required_source.verified)
+        return verdict(self, level, values, UNITS, rule, r.sources, info, sentence)
 
     def rows(self, v: Verdict) -> list[Row]:
         if not v.measures:
@@ -77,7 +84,7 @@ class HazardousGoods(Evaluator):
                             v.value("search_radius_m", 0)))
         return rows + [
             Row(both("Minimum distance for the land use"), "distance_m", v.value("required_distance_m"),
-                detail=(("text", v.value("land_use_key", "")),)),
+                detail=(group_name(v.value("land_use_key", "")),)),
             Row(both("Risk-management distance"), "distance_m",
                 v.value("risk_management_distance_m"))]
 

@@ -1,18 +1,48 @@
-"""Heat in the site check: the hottest surface under the site, with stricter limits for vulnerable occupants."""
+"""Heat in the site check. A surface-temperature layer (the demo, MSB's heat map) has no official classes: the site's
+mean is placed in the city's distribution on the same raster. An air-temperature layer uses SMHI's warning levels.
+The layer's metadata says which it holds ("temperature": "surface" or "air"). Stricter for vulnerable occupants."""
 from __future__ import annotations
 
+import threading
+
+import numpy as np
+
+from geo import raster
 from layers import registry
+from layers.heat import AIR, SURFACE
 from layers.rules import level_at, thresholds_text
 from webapp.i18n import LANGUAGES, both
+from webapp.services import districts
 from webapp.services.hazards import Evaluator, Row, SiteContext
 from webapp.services.hazards.common import no_data, verdict, zonal_values
 from webapp.services.site_check.result import Verdict
 
-UNITS = {"max_c": "°C", "mean_c": "°C", "stricter_for_vulnerable_c": "°C"}
+UNITS = {"max_c": "°C", "mean_c": "°C", "stricter_for_vulnerable_c": "°C", "city_median_c": "°C",
+         "warmer_than_share": "share"}
+# The city's temperatures per raster, layer version and set of districts: computed once (an overview read).
+_cities: dict[tuple, np.ndarray] = {}
+_lock = threading.Lock()
 
 
-def _c(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
+def _c(value: float, lang: str) -> str:
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if lang == "sv" else text
+
+
+def city_temperatures(ctx: SiteContext, info) -> np.ndarray:
+    """The physical temperatures of the raster's cells inside the city, sorted (cached)."""
+    key = (info.raster.path, info.version, districts.fingerprint(ctx.session))
+    with _lock:
+        found = _cities.get(key)
+    if found is None:
+        city = districts.city_area(ctx.session)
+        stored = raster.sample_values(info.raster.path, city, band=info.raster.band) if city is not None else []
+        found = np.sort(np.asarray(stored, dtype="float64") * info.raster.scale + info.raster.offset)
+        with _lock:
+            if len(_cities) > 8:
+                _cities.clear()
+            _cities[key] = found
+    return found
 
 
 class Heat(Evaluator):
@@ -25,32 +55,59 @@ class Heat(Evaluator):
         info = ctx.layers.get(self.definition.slug)
         if info is None or info.raster is None:
             return no_data(self, info, both("No heat data yet."))
+        kind = AIR if info.metadata.get("temperature") == AIR else SURFACE
         temp, _cells = zonal_values(info, ctx.area)
         if temp.size == 0:
-            return no_data(self, info, both("The heat map has no values under the site."), r.source.citation)
+            return no_data(self, info, both("The heat map has no values under the site."),
+                           "; ".join(s.citation for s in r.sources_for(kind)))
         offset = r.vulnerable_offset_c if ctx.vulnerable else 0.0
-        levels = tuple((t - offset, lv) for t, lv in r.levels)
-        values = {"max_c": round(float(temp.max()), 1), "mean_c": round(float(temp.mean()), 1),
+        mean, highest = float(temp.mean()), float(temp.max())
+        values = {"temperature": kind, "max_c": round(highest, 1), "mean_c": round(mean, 1),
                   "stricter_for_vulnerable_c": offset}
-        temperatures = {"max": {"sv": _c(values["max_c"]), "en": f"{values['max_c']:.1f}"},
-                        "mean": {"sv": _c(values["mean_c"]), "en": f"{values['mean_c']:.1f}"}}
-        if ctx.vulnerable:
-            found = both("The highest surface temperature on a hot day is %(max)s °C (mean %(mean)s °C) – stricter "
-                         "limits for vulnerable occupants.", **temperatures)
+        t = {"max": {lang: _c(highest, lang) for lang in LANGUAGES},
+             "mean": {lang: _c(mean, lang) for lang in LANGUAGES}}
+        if kind == AIR:
+            levels = tuple((c - offset, lv) for c, lv in r.levels)
+            level = level_at(highest, levels)
+            found = both("The highest air temperature at the site on a hot day is %(max)s °C (mean %(mean)s °C).", **t)
+            rule = both("Highest air temperature: %(thresholds)s",
+                        thresholds={lang: thresholds_text(levels, " °C", lang) for lang in LANGUAGES})
         else:
-            found = both("The highest surface temperature on a hot day is %(max)s °C (mean %(mean)s °C).",
-                         **temperatures)
-        warning = both("SMHI warns of heatwaves from 26 °C three days running (notice) and 30/33 °C (class 1/2).")
-        sentence = {lang: f"{found[lang]} {warning[lang]}" for lang in LANGUAGES}
-        rule = both("Highest temperature: %(thresholds)s",
-                    thresholds={lang: thresholds_text(levels, " °C", lang) for lang in LANGUAGES})
-        return verdict(self, level_at(values["max_c"], levels), values, UNITS, rule, r.source, info, sentence)
+            city = city_temperatures(ctx, info)
+            if city.size == 0:
+                return no_data(self, info, both("The heat map has no values in the city to compare with."))
+            levels = tuple((float(np.percentile(city, p)) - offset, lv) for p, lv in r.relative_levels)
+            level = level_at(mean, levels)
+            warmer = float(np.searchsorted(city, mean, side="left")) / city.size
+            median = float(np.median(city))
+            values |= {"city_median_c": round(median, 1), "warmer_than_share": round(warmer, 3)}
+            found = both("The site's mean surface temperature on a hot day is %(mean)s °C (highest %(max)s °C), "
+                         "warmer than %(share)s %% of the city (the city's median is %(median)s °C).",
+                         share=f"{warmer * 100:.0f}", median={lang: _c(median, lang) for lang in LANGUAGES}, **t)
+            percentiles = "/".join(f"{p:g}" for p, _ in r.relative_levels)
+            rule = both("The site's mean against the city's %(percentiles)s percentiles: %(thresholds)s",
+                        percentiles={"sv": percentiles.replace(".", ","), "en": percentiles},
+                        thresholds={lang: thresholds_text(tuple((round(c, 1), lv) for c, lv in levels), " °C", lang)
+                                    for lang in LANGUAGES})
+        parts = [found]
+        if offset:
+            parts.append(both("Stricter for vulnerable occupants: every limit %(offset)s °C lower.",
+                              offset={lang: _c(offset, lang) for lang in LANGUAGES}))
+        parts.append(both("SMHI's heat warnings are about the air temperature: a notice at 26 °C three days running, "
+                          "warnings at 30 °C and 33 °C."))
+        sentence = {lang: " ".join(p[lang] for p in parts) for lang in LANGUAGES}
+        return verdict(self, level, values, UNITS, rule, r.sources_for(kind), info, sentence)
 
     def rows(self, v: Verdict) -> list[Row]:
         if not v.measures:
             return []
-        rows = [Row(both("Highest surface temperature"), "temperature_c", v.value("max_c")),
-                Row(both("Mean temperature"), "temperature_c", v.value("mean_c"))]
+        air = v.value("temperature") == AIR
+        rows = [Row(both("Mean temperature"), "temperature_c", v.value("mean_c")),
+                Row(both("Highest air temperature") if air else both("Highest surface temperature"), "temperature_c",
+                    v.value("max_c"))]
+        if v.value("city_median_c") is not None:
+            rows += [Row(both("The city's median"), "temperature_c", v.value("city_median_c")),
+                     Row(both("Warmer than this share of the city"), "share", v.value("warmer_than_share"))]
         if v.value("stricter_for_vulnerable_c"):
             rows.append(Row(both("Stricter for vulnerable occupants"), "temperature_c",
                             v.value("stricter_for_vulnerable_c")))

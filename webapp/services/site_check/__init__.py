@@ -4,9 +4,9 @@
 typed CheckResult of result.py."""
 from webapp.services.site_check import map_data
 from webapp.services.site_check.check import evaluate
-from webapp.services.site_check.inputs import SiteInput, bad_input, site_input
+from webapp.services.site_check.inputs import SiteInput, bad_input, measure, site_input
 from webapp.services.site_check.result import CheckResult, SavedCheck, Verdict
 from webapp.services.site_check.store import changes, load, outdated, recent, rerun, save, stored_site
 
-__all__ = ["CheckResult", "SavedCheck", "SiteInput", "Verdict", "bad_input", "changes", "evaluate", "load", "map_data",
-           "outdated", "recent", "rerun", "save", "site_input", "stored_site"]
+__all__ = ["CheckResult", "SavedCheck", "SiteInput", "Verdict", "bad_input", "changes", "evaluate", "load",
+           "map_data", "measure", "outdated", "recent", "rerun", "save", "site_input", "stored_site"]

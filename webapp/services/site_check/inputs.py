@@ -104,3 +104,7 @@ def _text(value: Any, name: str) -> str | None:
     return value.strip()
 
 
+def measure(body: Any, *, max_vertices: int, crs: int = WGS84) -> float:
+    """The area in m² (EPSG:3006) of a site geometry or Feature, through the same gate as a check."""
+    gate = GeometryLimits(max_vertices=max_vertices, allowed_types=SITE_TYPES)
+    return float(parse_geometry(body, limits=gate, crs=crs).area)

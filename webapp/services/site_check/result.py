@@ -44,6 +44,18 @@ class LayerRef:
 
 
 @dataclass(frozen=True)
+class SourceNote:
+    """Where one value of a verdict's rule comes from, and whether it was checked against it."""
+
+    what: Bilingual
+    citation: str
+    verified: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"what": dict(self.what), "citation": self.citation, "verified": self.verified}
+
+
+@dataclass(frozen=True)
 class Verdict:
     """One hazard's verdict: the level, the measured values, the rule and its source, the layer, a sentence."""
 
@@ -56,6 +68,7 @@ class Verdict:
     source_verified: bool
     layer: LayerRef | None
     sentence: Bilingual
+    sources: tuple[SourceNote, ...] = ()  # each value of the rule by what backs it; `source` joins their citations
 
     @property
     def values(self) -> dict[str, Any]:
@@ -68,15 +81,20 @@ class Verdict:
         return {"hazard": self.hazard, "title": dict(self.title), "level": self.level, "values": self.values,
                 "units": {m.key: m.unit for m in self.measures if m.unit}, "rule": dict(self.rule),
                 "source": self.source, "source_verified": self.source_verified,
-                "layer": self.layer.to_json() if self.layer else None, "sentence": dict(self.sentence)}
+                "layer": self.layer.to_json() if self.layer else None, "sentence": dict(self.sentence),
+                "sources": [n.to_json() for n in self.sources]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Verdict:
         units = data.get("units") or {}
         measures = tuple(Measure(k, v, units.get(k)) for k, v in (data.get("values") or {}).items())
+        notes = tuple(SourceNote(n.get("what") or {}, n.get("citation", ""), bool(n.get("verified")))
+                      for n in data.get("sources") or ())
+        if not notes and data.get("source"):  # a check saved before its sources were told apart
+            notes = (SourceNote({}, data["source"], bool(data.get("source_verified"))),)
         return cls(data["hazard"], data.get("title") or {}, data["level"], measures, data.get("rule") or {},
                    data.get("source") or "", bool(data.get("source_verified")), LayerRef.from_json(data.get("layer")),
-                   data.get("sentence") or {})
+                   data.get("sentence") or {}, notes)
 
 
 @dataclass(frozen=True)

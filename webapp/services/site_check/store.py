@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -55,12 +56,17 @@ def recent(session: Session, limit: int = 50) -> list[SavedCheck]:
     return [_saved(row) for row in rows]
 
 
-def stored_site(saved: SavedCheck) -> SiteInput:
-    """The site input a saved check was made from, to run it again."""
+def stored_site(session: Session, saved: SavedCheck) -> SiteInput:
+    """The site input a saved check was made from, to run it again: the exact geometry stored with it (the inputs'
+    GeoJSON is rounded to centimetres, enough to move a polygon's edge across a raster cell and invent a change)."""
     inputs = saved.inputs
+    wkb = session.execute(text("SELECT ST_AsBinary(geom) FROM site_check WHERE id = :id"), {"id": saved.id}).scalar()
     try:
-        geom = parse_geometry(inputs["geometry"], crs=SWEREF99TM, limits=GeometryLimits(
-            max_vertices=100_000, allowed_types=SITE_TYPES))
+        if wkb is not None:
+            geom = shapely.from_wkb(bytes(wkb))
+        else:
+            geom = parse_geometry(inputs["geometry"], crs=SWEREF99TM, limits=GeometryLimits(
+                max_vertices=100_000, allowed_types=SITE_TYPES))
     except GeometryError as exc:  # a check saved under looser rules than today's
         raise bad_input(f"The saved site can no longer be read: {exc}") from None
     return SiteInput(geom=geom, land_use=inputs["land_use"], vulnerable=tuple(inputs["vulnerable"]),
@@ -71,7 +77,7 @@ def stored_site(saved: SavedCheck) -> SiteInput:
 def rerun(session: Session, check_id: int, rules: SiteRules, role: str) -> int:
     """Check a saved site again against the current layers; the new check records what changed. Returns its id."""
     saved = load(session, check_id)
-    site = stored_site(saved)
+    site = stored_site(session, saved)
     result = evaluate(session, site, rules, role)
     result = dataclasses.replace(result, changes=tuple(changes(saved.result, result)))
     return save(session, site, result, rerun_of=saved.id)
