@@ -86,6 +86,23 @@ class VectorGridLayer(folium.map.Layer):
         self.config = config
 
 
+class MapLegend(folium.MacroElement):
+    """A legend on the map (bottom right): a heading, then (kind, label, colour) rows, kind being "fill", "line",
+    "outline" or "site". Built with textContent by the page's script: labels come from data and stay text."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        riskkarta.legend({{ this._parent.get_name() }}, {{ this.heading|tojson }}, {{ this.entries|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, heading: str, entries: list[dict]) -> None:
+        super().__init__()
+        self._name = "MapLegend"
+        self.heading = heading
+        self.entries = entries
+
+
 def render(m: folium.Map) -> MapParts:
     root = m.get_root()
     root.render()

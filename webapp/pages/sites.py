@@ -14,7 +14,7 @@ from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.i18n import N_, current_language, gettext_in, texts
 from webapp.pages import bp
-from webapp.pages.maps import add_districts, base_map, map_layer, render
+from webapp.pages.maps import DISTRICT_STYLE, MapLegend, add_districts, base_map, map_layer, render
 from webapp.reports import format as fmt
 from webapp.reports import rows as report_rows
 from webapp.services import catalog, districts, hazards
@@ -106,7 +106,11 @@ def site_report(check_id: int):
     facts = {"created": fmt.date_time(saved.created_at), "area": fmt.area(site.area_m2, lang),
              "buffer": fmt.number(site.buffer_m or 0, lang, 0),
              "updated": {v.hazard: fmt.date(v.layer.updated) for v in saved.result.verdicts if v.layer}}
-    return render_template("site_report.html", check=check, hazards=hazards_, facts=facts,
+    result = saved.result
+    why = {"drivers": ", ".join(v.title.get(lang, v.hazard) for v in result.drivers),
+           "next": [{"title": v.title.get(lang, v.hazard), "level": v.level, "advice": v.advice.get(lang, "")}
+                    for v in result.next_steps]}
+    return render_template("site_report.html", check=check, hazards=hazards_, facts=facts, why=why,
                            map=_report_map(session, saved, lang), layer_titles=titles, given=site.how,
                            heading=saved.title or saved.reference or f"{texts(lang).check_no} #{check_id}")
 
@@ -149,16 +153,24 @@ def _report_map(session, saved: service.SavedCheck, lang: str):
     site = saved.result.site
     m = base_map(_settings(), _site_bounds(site.geometry), t.base_map)
     add_districts(m, districts.map_geojson(session), t.districts, [t.district, t.committee])
+    legend = []
     for info in catalog.visible_layers(session, current_role()):
         hook = hazards.evaluator(info.slug)
         if not hook.on_report_map or not info.has_data:
             continue
         map_layer(info, lang, t, show=hook.shown_on_report_map).add_to(m)
+        if hook.shown_on_report_map:
+            kind = hook.report_map_style or "outline"
+            legend += [{"kind": kind, "label": gettext_in(lang, c.label), "color": c.color[:7]}
+                       for c in info.definition.classes if not (len(c.color) == 9 and c.color.endswith("00"))]
     folium.GeoJson(json.dumps(site.geometry), name=t.site_layer, style_function=lambda _f: SITE_STYLE,
                    tooltip=t.site_layer).add_to(m)
     if site.kind == "point" and site.given:
         lon, lat = site.given["coordinates"][:2]
         folium.CircleMarker([lat, lon], radius=4, color="#000000", fill=True, fill_color="#000000",
                             fill_opacity=1, weight=1).add_to(m)
+    legend += [{"kind": "outline", "label": gettext_in(lang, "District boundary"), "color": DISTRICT_STYLE["color"]},
+               {"kind": "site", "label": gettext_in(lang, "Site checked"), "color": "#000000"}]
+    MapLegend(gettext_in(lang, "Legend"), legend).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return render(m)

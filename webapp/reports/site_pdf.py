@@ -54,6 +54,8 @@ MSGIDS = {
     "demo": N_("DEMO DATA – the layers for %(layers)s are synthetic demonstration data with no real-world validity. "
                "Do not use this report in a planning case."),
     "outdated": N_("The layers %(layers)s have been updated since this check; run it again."),
+    "drivers": N_("Driven by: %(hazards)s."), "next": N_("What to do next"),
+    "no_steps": N_("No hazard is above low: this check asks for no further step."),
     "footer": N_("Riskkarta – site risk check"), "page": N_("page %(n)s of %(total)s"),
 }
 
@@ -235,7 +237,22 @@ def _overall(check: SavedCheck, lang: str, st: dict[str, ParagraphStyle]) -> Tab
     return table
 
 
-MAP_HEIGHT = 9.0 * cm  # the map's most height on the page, so the verdicts fit on two pages
+MAP_HEIGHT = 7.5 * cm  # the map's most height on the page, so the verdicts fit on two pages
+
+
+def _why(check: SavedCheck, lang: str, st: dict[str, ParagraphStyle]) -> list[Any]:
+    """What drives the overall verdict and what the planner should do next (the report page says the same)."""
+    result, out = check.result, []
+    if result.drivers:
+        out.append(_p(T.say(lang, "drivers", hazards=", ".join(v.title.get(lang, v.hazard) for v in result.drivers)),
+                      st["base"]))
+    if result.next_steps:
+        out.append(_p(T[lang]["next"], st["label"]))
+        out += [Paragraph(f"• <b>{escape(v.title.get(lang, v.hazard))}</b> ({escape(fmt.level(v.level, lang))}): "
+                          f"{escape(v.advice.get(lang, ''))}", st["small"]) for v in result.next_steps]
+    elif result.overall == "low":
+        out.append(_p(T[lang]["no_steps"], st["base"]))
+    return out
 
 
 def _map(map_png: bytes) -> Image:
@@ -257,7 +274,8 @@ def _story(check: SavedCheck, lang: str, map_png: bytes | None) -> list[Any]:
         story += [_warning(T.say(lang, "outdated", layers=", ".join(check.outdated_layers)), st), Spacer(1, 4)]
     if map_png:
         story += [_map(map_png), Spacer(1, 6)]
-    story += [_overall(check, lang, st), Spacer(1, 6), _hazard_table(check, lang, st)]
+    story += [_overall(check, lang, st), Spacer(1, 3), *_why(check, lang, st), Spacer(1, 6),
+              _hazard_table(check, lang, st)]
     note = (check.result.situation_pictures.get("note") or {}).get(lang)
     if note:
         story += [KeepTogether([_p(t["situation"], st["h2"]), _p(note, st["base"])])]

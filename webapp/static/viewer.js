@@ -99,5 +99,27 @@
     });
   }
 
-  window.riskkarta = { vectorLayer: vectorLayer, start: start, cellColor: cellColor };
+  /* A legend control on a map: a heading and rows of (kind, label, colour); every text set as textContent. */
+  function legend(map, heading, entries) {
+    var control = L.control({ position: "bottomright" });
+    control.onAdd = function () {
+      var box = L.DomUtil.create("div", "map-legend");
+      var title = L.DomUtil.create("p", "map-legend-title", box);
+      title.textContent = heading;
+      var list = L.DomUtil.create("ul", "", box);
+      entries.forEach(function (e) {
+        var item = L.DomUtil.create("li", "", list);
+        var swatch = L.DomUtil.create("span", "swatch " + e.kind, item);
+        swatch.setAttribute("aria-hidden", "true");
+        if (e.kind === "fill") { swatch.style.background = e.color; } else { swatch.style.borderColor = e.color; }
+        item.appendChild(document.createTextNode(e.label));
+      });
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    control.addTo(map);
+    return control;
+  }
+
+  window.riskkarta = { vectorLayer: vectorLayer, start: start, cellColor: cellColor, legend: legend };
 }());

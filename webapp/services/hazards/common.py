@@ -24,15 +24,16 @@ def measures(values: dict[str, Any], units: dict[str, str]) -> tuple[Measure, ..
 
 
 def verdict(evaluator, level: str, values: dict[str, Any], units: dict[str, str], rule: dict[str, str],
-            sources: tuple[Source, ...] | Source, info: LayerInfo | None, sentence: dict[str, str]) -> Verdict:
+            sources: tuple[Source, ...] | Source, info: LayerInfo | None, sentence: dict[str, str],
+            advice: dict[str, str] | None = None) -> Verdict:
     """A verdict of `evaluator`'s hazard. `sources` (layers.rules.Source, one or several) back the rule's values one
-    by one; the verdict is verified only when every one of them is."""
+    by one; the verdict is verified only when every one of them is. `advice`: what to do next, at this level."""
     if isinstance(sources, Source):
         sources = (sources,)
     notes = tuple(SourceNote(both(s.what) if s.what else {}, s.citation, s.verified) for s in sources)
     return Verdict(evaluator.key, evaluator.title(), level, measures(values, units), rule,
                    "; ".join(s.citation for s in sources), all(s.verified for s in sources), layer_ref(info),
-                   sentence, notes)
+                   sentence, notes, advice or {})
 
 
 def no_data(evaluator, info: LayerInfo | None, why: dict[str, str], source: str = "") -> Verdict:

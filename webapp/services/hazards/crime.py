@@ -98,7 +98,11 @@ class Crime(Evaluator):
         sentence = {lang: f"{found[lang]} {pending[lang]}" for lang in LANGUAGES}
         rule = both("Density relative to the city's average: %(thresholds)s",
                     thresholds={lang: thresholds_text(r.ratio_levels, "×", lang) for lang in LANGUAGES})
-        return verdict(self, level_at(ratio, r.ratio_levels), values, UNITS, rule, r.sources, info, sentence)
+        level = level_at(ratio, r.ratio_levels)
+        advice = both("Plan for situational crime prevention (lighting, sight lines, lively ground floors) and ask the "
+                      "district's safety coordinator about the situation picture.") if level in ("high", "very_high") \
+            else {}
+        return verdict(self, level, values, UNITS, rule, r.sources, info, sentence, advice)
 
     def rows(self, v: Verdict) -> list[Row]:
         if not v.measures:

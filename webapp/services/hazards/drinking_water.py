@@ -91,7 +91,9 @@ class DrinkingWater(Evaluator):
                   for lang in LANGUAGES}
         rule = both("%(levels)s; a hazardous-goods route in a zone within %(radius)s m raises one level",
                     levels=levels, radius=f"{r.route_in_zone_radius_m:.0f}")
-        return verdict(self, level, values, UNITS, rule, r.sources, info, sentence)
+        advice = both("The site lies in a water-protection area: follow its protection rules (fuel, chemicals, "
+                      "earthworks) and consult the county board and the water utility early.") if zones else {}
+        return verdict(self, level, values, UNITS, rule, r.sources, info, sentence, advice)
 
     def rows(self, v: Verdict) -> list[Row]:
         if not v.measures:

@@ -48,7 +48,10 @@ class Flood(Evaluator):
         rule = both("Depth reached on at least %(share)s of the area, group %(group)s: %(thresholds)s",
                     share=f"{r.min_share:.0%}", group=key,
                     thresholds={lang: thresholds_text(levels_here, " m", lang, 2) for lang in LANGUAGES})
-        return verdict(self, level_at(effective, levels_here), values, UNITS, rule, r.sources, info, sentence)
+        level = level_at(effective, levels_here)
+        advice = both("Show in the plan how buildings are neither damaged by nor cause damage in a 100-year rain: "
+                      "floor heights, surface-water paths and where the water can go.") if level != "low" else {}
+        return verdict(self, level, values, UNITS, rule, r.sources, info, sentence, advice)
 
     def rows(self, v: Verdict) -> list[Row]:
         if not v.measures:

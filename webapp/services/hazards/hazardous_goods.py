@@ -71,7 +71,16 @@ class HazardousGoods(Evaluator):
         rule = both("Risk-management distance %(distance)s m; minimum distance for %(key)s: %(required)s m "
                     "(%(citation)s)", distance=limit, key=group, required=f"{required:.0f}",
                     citation=r.required_source.citation)
-        return verdict(self, level, values, UNITS, rule, r.sources, info, sentence)
+        if level == "very_high":
+            advice = both("Closer than the %(required)s m the land use must keep: move what is built further from the "
+                          "route, choose a land use of a lower group, or show in a risk assessment that the risk is "
+                          "acceptable, before the detailed plan.", required=f"{required:.0f}")
+        elif level == "high":
+            advice = both("Within %(distance)s m of a route for hazardous goods a risk assessment is required before "
+                          "the detailed plan (the county boards' risk policy).", distance=limit)
+        else:
+            advice = {}
+        return verdict(self, level, values, UNITS, rule, r.sources, info, sentence, advice)
 
     def rows(self, v: Verdict) -> list[Row]:
         if not v.measures:

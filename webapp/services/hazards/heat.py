@@ -96,7 +96,9 @@ class Heat(Evaluator):
         parts.append(both("SMHI's heat warnings are about the air temperature: a notice at 26 °C three days running, "
                           "warnings at 30 °C and 33 °C."))
         sentence = {lang: " ".join(p[lang] for p in parts) for lang in LANGUAGES}
-        return verdict(self, level, values, UNITS, rule, r.sources_for(kind), info, sentence)
+        advice = both("Plan shade, trees and greenery and cool indoor spaces; for vulnerable occupants, keep outdoor "
+                      "areas and rooms where people rest out of the heat.") if level in ("high", "very_high") else {}
+        return verdict(self, level, values, UNITS, rule, r.sources_for(kind), info, sentence, advice)
 
     def rows(self, v: Verdict) -> list[Row]:
         if not v.measures:

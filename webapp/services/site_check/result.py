@@ -69,6 +69,7 @@ class Verdict:
     layer: LayerRef | None
     sentence: Bilingual
     sources: tuple[SourceNote, ...] = ()  # each value of the rule by what backs it; `source` joins their citations
+    advice: Bilingual = field(default_factory=dict)  # what the planner should do next, in the rule's terms
 
     @property
     def values(self) -> dict[str, Any]:
@@ -82,7 +83,7 @@ class Verdict:
                 "units": {m.key: m.unit for m in self.measures if m.unit}, "rule": dict(self.rule),
                 "source": self.source, "source_verified": self.source_verified,
                 "layer": self.layer.to_json() if self.layer else None, "sentence": dict(self.sentence),
-                "sources": [n.to_json() for n in self.sources]}
+                "sources": [n.to_json() for n in self.sources], "advice": dict(self.advice)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Verdict:
@@ -94,7 +95,7 @@ class Verdict:
             notes = (SourceNote({}, data["source"], bool(data.get("source_verified"))),)
         return cls(data["hazard"], data.get("title") or {}, data["level"], measures, data.get("rule") or {},
                    data.get("source") or "", bool(data.get("source_verified")), LayerRef.from_json(data.get("layer")),
-                   data.get("sentence") or {}, notes)
+                   data.get("sentence") or {}, notes, data.get("advice") or {})
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,20 @@ class CheckResult:
     @property
     def overall(self) -> str:
         return overall([v.level for v in self.verdicts])
+
+    @property
+    def drivers(self) -> tuple[Verdict, ...]:
+        """The verdicts at the overall level (what drives it), when that level is above low."""
+        level = self.overall
+        if level not in LEVELS or level == LEVELS[0]:
+            return ()
+        return tuple(v for v in self.verdicts if v.level == level)
+
+    @property
+    def next_steps(self) -> tuple[Verdict, ...]:
+        """The verdicts with advice, worst first: what the planner should do next."""
+        ranked = [v for v in self.verdicts if v.advice and v.level in LEVELS[1:]]
+        return tuple(sorted(ranked, key=lambda v: -LEVELS.index(v.level)))
 
     def verdict(self, hazard: str) -> Verdict | None:
         return next((v for v in self.verdicts if v.hazard == hazard), None)
