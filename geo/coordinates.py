@@ -84,11 +84,23 @@ class Reading:
     alternatives: tuple[str, ...] = ()
 
 
-class _Refusal(GeometryError):
-    """A GeometryError that remembers how far reading got."""
+# What went wrong, for a caller that explains it in the reader's language; by stage, then the checks before reading.
+REASONS = ("unreadable", "unpaired", "too_many", "outside", "not_an_area")
+
+
+class CoordinateError(GeometryError):
+    """Pasted text that could not be read as coordinates; `reason` is one of REASONS, "empty" or "too_long"."""
+
+    def __init__(self, reason: str, message: str, location: tuple[float, float] | None = None) -> None:
+        super().__init__(message, location=location)
+        self.reason = reason
+
+
+class _Refusal(CoordinateError):
+    """A CoordinateError that remembers how far reading got."""
 
     def __init__(self, stage: int, message: str, location: tuple[float, float] | None = None) -> None:
-        super().__init__(message, location=location)
+        super().__init__(REASONS[stage], message, location=location)
         self.stage = stage
 
 
@@ -120,10 +132,11 @@ def read_coordinates(
 ) -> Reading:
     """Read pasted coordinates (a point or a polygon's corners), detecting the CRS and axis order."""
     if not text or not text.strip():
-        raise GeometryError("no coordinates were given; paste a point such as '6580505 673779', "
-                            "or the corners of an area one point per line")
+        raise CoordinateError("empty", "no coordinates were given; paste a point such as '6580505 673779', "
+                              "or the corners of an area one point per line")
     if len(text) > _MAX_CHARS_PER_POINT * max_points + 1000:
-        raise GeometryError(f"the text is {len(text):,} characters long, too long for {max_points:,} points")
+        raise CoordinateError("too_long",
+                              f"the text is {len(text):,} characters long, too long for {max_points:,} points")
     text = _GROUPING.sub("", text.replace("\u2212", "-"))
     wkt = _WKT.match(text)
     if wkt and wkt.group("type").lower() in _WKT_TYPES:
@@ -141,7 +154,7 @@ def read_coordinates(
         except _Refusal as refusal:
             refusals.append(refusal)
     best = max(refusals, key=lambda refusal: refusal.stage)  # the first of equals: decimal commas are tried first
-    raise GeometryError(best.message, location=best.location) from None
+    raise CoordinateError(best.reason, best.message, location=best.location) from None
 
 
 def _from_wkt(match: re.Match[str]) -> _Pasted:

@@ -50,7 +50,7 @@ DEFINITION = LayerDefinition(
         LayerClass("1.0+", N_("Above 1.0 m"), "#08306b", 1.0, None),
     ),
     raster=RasterSpec(units="m", scale=0.01, nodata=65535, transparent_below=0.1),
-    metadata={"model": "Skyfallskartering (demo model)", "scenario": "100-årsregn, klimat år 2100",
+    metadata={"model": N_("Cloudburst mapping (demo model)"), "scenario": N_("100-year rain, climate of 2100"),
               "model_date": "2026-11-01"},
     demo_source="Riskkarta demo data: synthetic cloudburst depths, not the city's mapping",
     demo=write_flood_demo,

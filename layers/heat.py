@@ -9,7 +9,7 @@ from layers.rules import Source
 
 # What kind of temperature a heat layer holds, in its metadata ("temperature"): the demo and MSB's national heat map
 # are land-surface temperatures; SMHI's heat warnings are about the daily maximum air temperature.
-SURFACE, AIR = "surface", "air"
+SURFACE, AIR = N_("surface"), N_("air")
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ DEFINITION = LayerDefinition(
         LayerClass("36+", N_("Above 36 °C"), "#bd0026", 36.0, None),
     ),
     raster=RasterSpec(units="°C", scale=0.01, nodata=-32768),
-    metadata={"variable": "land-surface temperature", "temperature": SURFACE, "scenario": "hot summer day"},
+    metadata={"variable": N_("land-surface temperature"), "temperature": SURFACE, "scenario": N_("hot summer day")},
     demo_source="Riskkarta demo data: synthetic surface temperatures, not a satellite product",
     demo=write_heat_demo,
 )

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from geo.crs import CRSError
 from geo.geojson import GeometryError
+from webapp.i18n import N_, current_language, gettext_in
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -37,8 +38,28 @@ def not_found(what: str, detail: str) -> ProblemError:
     return ProblemError(404, "not-found", f"{what} not found", detail)
 
 
+# Why pasted coordinates could not be read, said in the request's language (`message`; `detail` stays the exact,
+# English explanation of what was read).
+COORDINATE_MESSAGES = {
+    "empty": N_("Paste coordinates first: a point such as 6580505 673779, or an area's corners one per line."),
+    "too_long": N_("The text is too long for one site."),
+    "unreadable": N_("The coordinates could not be read. Paste a point such as 6580505 673779 (SWEREF 99 TM) or "
+                     "59.3143, 18.0735 (WGS 84), or an area's corners one per line."),
+    "unpaired": N_("Coordinates come in pairs: two numbers for each point."),
+    "too_many": N_("Too many points for one site."),
+    "outside": N_("The coordinates lie outside the city whichever way they are read: check the numbers and the "
+                  "coordinate system."),
+    "not_an_area": N_("The points do not outline an area: give one point, or at least three corners in order around "
+                      "it."),
+}
+
+
 def _from_geometry(exc: GeometryError) -> ProblemError:
     extra = {}
+    reason = getattr(exc, "reason", None)
+    if reason in COORDINATE_MESSAGES:
+        extra["reason"] = reason
+        extra["message"] = gettext_in(current_language(), COORDINATE_MESSAGES[reason])
     if exc.pointer is not None:
         extra["pointer"] = exc.pointer
     if exc.location is not None:

@@ -65,14 +65,41 @@ def measure():
     return jsonify(area_m2=round(area_m2, 1), area=fmt.area(area_m2, current_language()))
 
 
+def _whole(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise ProblemError(400, "invalid-parameter", f"Invalid {name}", f"{name} must be a whole number from {low} to "
+                           f"{high}, not {raw[:40]!r}.")
+    return int(raw)
+
+
+def _query() -> str | None:
+    query = (request.args.get("q") or "").strip()
+    if len(query) > 200:
+        raise ProblemError(400, "invalid-parameter", "Invalid q", "q (the text to find) is at most 200 characters.")
+    return query or None
+
+
 @bp.get("")
 def list_checks():
-    session = get_session()
+    """The saved checks, newest first: `limit` (at most 200) from `offset`, `q` finds a reference or title."""
+    found = service.recent(get_session(), limit=_whole("limit", 50, 1, 200), offset=_whole("offset", 0, 0, 10**9),
+                           query=_query())
+    links = {}
+    if found.offset + found.limit < found.total:
+        links["next"] = url_for("site_checks.list_checks", limit=found.limit, offset=found.offset + found.limit,
+                                q=found.query)
+    if found.offset:
+        links["prev"] = url_for("site_checks.list_checks", limit=found.limit,
+                                offset=max(0, found.offset - found.limit), q=found.query)
     return jsonify(checks=[{"id": c.id, "created_at": c.created_at.isoformat(), "reference": c.reference,
                             "title": c.title, "overall": c.result.overall, "rerun_of": c.rerun_of,
                             "districts": [d.name for d in c.result.districts],
                             "links": {"self": url_for("site_checks.get_check", check_id=c.id)}}
-                           for c in service.recent(session)])
+                           for c in found.checks], total=found.total, offset=found.offset, limit=found.limit,
+                   links=links)
 
 
 @bp.get("/<int:check_id>")

@@ -19,6 +19,12 @@ def _date_time(moment) -> str:
     return fmt.date_time(moment)
 
 
+@bp.app_template_filter("date")
+def _date(moment) -> str:
+    """A stored time's date in Stockholm."""
+    return fmt.date(moment)
+
+
 @bp.get("/")
 def index():
     """The layer viewer: the districts and every layer the role may see."""

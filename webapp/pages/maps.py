@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 
 import folium
@@ -10,7 +11,7 @@ from flask import url_for
 from jinja2 import Template
 
 from webapp.config import Settings
-from webapp.i18n import gettext_in
+from webapp.i18n import N_, gettext_in
 from webapp.services import hazards
 from webapp.services.catalog import LayerInfo
 
@@ -39,14 +40,43 @@ def local_assets(m: folium.Map) -> None:
     m.default_css = [("leaflet_css", _static("vendor/leaflet/leaflet.css"))]
 
 
-def base_map(settings: Settings, bounds: tuple[float, float, float, float], base_name: str) -> folium.Map:
+# Leaflet's own control texts, in the page's language (its English ones are built in).
+CONTROL_TEXTS = {"zoomIn": N_("Zoom in"), "zoomOut": N_("Zoom out"), "layers": N_("Layers"),
+                 "baseDown": N_("The base map cannot be reached right now; the risk layers are shown without it.")}
+
+
+class MapChrome(folium.MacroElement):
+    """The map's controls in the page's language: zoom buttons, a metric scale bar, the layer switch's name, a notice
+    when the base map cannot be reached; and district shapes kept out of the keyboard's tab order."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        riskkarta.chrome({{ this._parent.get_name() }}, {{ this.texts|tojson }}, {{ this.base|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, texts: dict[str, str], base: str | None) -> None:
+        super().__init__()
+        self._name = "MapChrome"
+        self.texts = texts
+        self.base = base
+
+
+def base_map(settings: Settings, bounds: tuple[float, float, float, float], base_name: str,
+             lang: str = "sv") -> folium.Map:
+    """A folium map over the app's own Leaflet, fitted to `bounds` (lon/lat), with the configured base map (if any)
+    and the controls in `lang`. The pages load /static/viewer.js, which the controls need."""
     west, south, east, north = bounds
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=11, tiles=None,
-                   control_scale=True, max_zoom=20)
+                   control_scale=False, zoom_control=False, max_zoom=20)
     local_assets(m)
+    base = None
     if settings.basemap_url:
-        folium.TileLayer(settings.basemap_url, attr=settings.basemap_attribution, name=base_name,
-                         max_zoom=20, max_native_zoom=19).add_to(m)
+        layer = folium.TileLayer(settings.basemap_url, attr=settings.basemap_attribution, name=base_name,
+                                 max_zoom=20, max_native_zoom=19)
+        layer.add_to(m)
+        base = layer.get_name()
+    MapChrome({key: gettext_in(lang, text) for key, text in CONTROL_TEXTS.items()}, base).add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     return m
 
@@ -103,11 +133,16 @@ class MapLegend(folium.MacroElement):
         self.entries = entries
 
 
+# folium's page head forbids zooming the page (maximum-scale=1, user-scalable=no), which WCAG 1.4.4 does not allow;
+# the pages have their own viewport meta.
+_VIEWPORT = re.compile(r"<meta\s+name=[\"']viewport[\"'][^>]*>", re.I)
+
+
 def render(m: folium.Map) -> MapParts:
     root = m.get_root()
     root.render()
-    return MapParts(header=root.header.render(), html=root.html.render(), script=root.script.render(),
-                    name=m.get_name())
+    return MapParts(header=_VIEWPORT.sub("", root.header.render()), html=root.html.render(),
+                    script=root.script.render(), name=m.get_name())
 
 
 def tile_url(info: LayerInfo) -> str:

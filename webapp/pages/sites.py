@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 import folium
-from flask import Response, current_app, render_template, url_for
+from flask import Response, current_app, render_template, request, url_for
 
 from geo.crs import SWEREF99TM, WGS84, transform_bounds
 from layers import registry
@@ -72,18 +72,34 @@ def sites():
     bounds = districts.bounds_lonlat(session)
     parts = None
     if bounds is not None:
-        m = base_map(_settings(), bounds, t.base_map)
+        m = base_map(_settings(), bounds, t.base_map, lang)
         add_districts(m, districts.map_geojson(session), t.districts, [t.district, t.committee])
+        # The hazard layers, off at first: the planner switches on what helps to pick the site.
+        for info in catalog.visible_layers(session, current_role()):
+            if info.has_data:
+                map_layer(info, lang, t, show=False).add_to(m)
+        folium.LayerControl(collapsed=True).add_to(m)
         parts = render(m)
     limits = current_app.extensions["riskkarta.rules"].limits
     groups = {key: gettext_in(lang, text) for key, text in LAND_USE_GROUPS.items()}
     vulnerable = {key: gettext_in(lang, text) for key, text in VULNERABLE.items()}
     return render_template("sites.html", map=parts, groups=groups, vulnerable=vulnerable,
                            draw_texts=_translated(DRAW_TEXTS, lang),
-                           limits=limits, saved=service.recent(session),
+                           limits=limits, saved=_saved_page(session),
                            urls={"checks": url_for("site_checks.create_check"),
                                  "measure": url_for("site_checks.measure"),
                                  "read": url_for("coordinates.read")})
+
+
+PER_PAGE = 25
+
+
+def _saved_page(session):
+    """The page of saved checks the list shows: ?page=N (from 1) and ?q= (reference or title); bad values fall back
+    to the first page, as a person would expect of a link."""
+    raw, query = request.args.get("page", "1"), (request.args.get("q") or "").strip()[:200] or None
+    number = int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 10**6 else 1
+    return service.recent(session, limit=PER_PAGE, offset=(number - 1) * PER_PAGE, query=query)
 
 
 def _links(check_id: int) -> dict[str, str]:
@@ -151,7 +167,7 @@ def _positions(coords):
 def _report_map(session, saved: service.SavedCheck, lang: str):
     t = texts(lang)
     site = saved.result.site
-    m = base_map(_settings(), _site_bounds(site.geometry), t.base_map)
+    m = base_map(_settings(), _site_bounds(site.geometry), t.base_map, lang)
     add_districts(m, districts.map_geojson(session), t.districts, [t.district, t.committee])
     legend = []
     for info in catalog.visible_layers(session, current_role()):

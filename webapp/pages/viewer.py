@@ -7,7 +7,7 @@ import folium
 from flask import url_for
 
 from webapp.config import Settings
-from webapp.i18n import gettext_in
+from webapp.i18n import N_, gettext_in
 from webapp.pages.maps import DEFAULT_OPACITY, MapParts, add_districts, base_map, map_layer, render
 from webapp.services import hazards
 from webapp.services.catalog import LayerInfo
@@ -25,6 +25,19 @@ class PanelLayer:
     labels: dict[str, str]
     # (label, colour) per class of count when the layer is drawn as counts per cell ('5–9', ..., '100+')
     cell_legend: tuple[tuple[str, str], ...] = ()
+    # the layer's metadata as (label, value) in the page's language
+    metadata: tuple[tuple[str, str], ...] = ()
+
+
+# What the layers' metadata keys mean, for the side panel (a value is translated when the catalogue knows it: the
+# demo layers' descriptions are; an imported layer's own texts are shown as they came).
+METADATA_LABELS = {"model": N_("Model"), "scenario": N_("Scenario"), "model_date": N_("Model date"),
+                   "variable": N_("Variable"), "temperature": N_("Temperature measured")}
+
+
+def metadata_rows(info: LayerInfo, lang: str) -> tuple[tuple[str, str], ...]:
+    return tuple((gettext_in(lang, METADATA_LABELS[k]) if k in METADATA_LABELS else k.replace("_", " "),
+                  gettext_in(lang, v) if isinstance(v, str) and v else str(v)) for k, v in info.metadata.items())
 
 
 def cell_legend(info: LayerInfo, lang: str) -> tuple[tuple[str, str], ...]:
@@ -40,7 +53,7 @@ def cell_legend(info: LayerInfo, lang: str) -> tuple[tuple[str, str], ...]:
 def viewer_map(districts_geojson: str, bounds, layer_infos: list[LayerInfo], settings: Settings, lang: str,
                texts) -> tuple[MapParts, list[PanelLayer]]:
     """The viewer's map and, per layer, what its panel entry needs."""
-    m = base_map(settings, bounds, texts.base_map)
+    m = base_map(settings, bounds, texts.base_map, lang)
     add_districts(m, districts_geojson, texts.districts, [texts.district, texts.committee])
     panel = []
     for info in layer_infos:
@@ -48,11 +61,12 @@ def viewer_map(districts_geojson: str, bounds, layer_infos: list[LayerInfo], set
         title = gettext_in(lang, d.title)
         labels = {c.key: gettext_in(lang, c.label) for c in d.classes}
         if not info.has_data:
-            panel.append(PanelLayer(info, title, None, DEFAULT_OPACITY, labels))
+            panel.append(PanelLayer(info, title, None, DEFAULT_OPACITY, labels, metadata=metadata_rows(info, lang)))
             continue
         layer = map_layer(info, lang, texts, show=hazards.evaluator(info.slug).shown_in_viewer)
         layer.add_to(m)
-        panel.append(PanelLayer(info, title, layer.get_name(), DEFAULT_OPACITY, labels, cell_legend(info, lang)))
+        panel.append(PanelLayer(info, title, layer.get_name(), DEFAULT_OPACITY, labels, cell_legend(info, lang),
+                                metadata_rows(info, lang)))
     folium.LayerControl(collapsed=True).add_to(m)
     return render(m), panel
 

@@ -35,6 +35,7 @@
 
   /* A problem+json (or any failed) response as one sentence for the person. */
   function problemText(resp, body) {
+    if (body && body.message) { return body.message; }  // said in the page's language
     if (body && body.detail) { return body.detail; }
     if (body && body.title) { return body.title; }
     return "HTTP " + resp.status;

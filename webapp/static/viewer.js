@@ -121,5 +121,42 @@
     return control;
   }
 
-  window.riskkarta = { vectorLayer: vectorLayer, start: start, cellColor: cellColor, legend: legend };
+  /* The map's controls in the page's language: zoom buttons with their titles, a metric scale, the layer switch's
+     name; a notice when the base map's tiles fail and none has loaded; district shapes out of the tab order (a
+     keyboard user places a site by typing coordinates, and reaches the form without 26 stops on the way). */
+  function chrome(map, words, baseName) {
+    L.control.zoom({ zoomInTitle: words.zoomIn, zoomOutTitle: words.zoomOut }).addTo(map);
+    L.control.scale({ imperial: false, metric: true }).addTo(map);
+    function untab() {
+      map.getPanes().overlayPane.querySelectorAll("path.leaflet-interactive").forEach(function (p) {
+        p.setAttribute("tabindex", "-1");
+      });
+    }
+    map.on("layeradd", function () { setTimeout(untab, 0); });
+    setTimeout(function () {
+      untab();
+      document.querySelectorAll("#" + map.getContainer().id + " .leaflet-control-layers-toggle").forEach(function (a) {
+        a.title = words.layers;
+        a.setAttribute("aria-label", words.layers);
+      });
+    }, 0);
+    var base = baseName ? window[baseName] : null;
+    if (!base) { return; }
+    var failed = 0, loaded = 0, notice = null;
+    base.on("tileload", function () { loaded += 1; if (notice) { map.removeControl(notice); notice = null; } });
+    base.on("tileerror", function () {
+      failed += 1;
+      if (notice || loaded > 0 || failed < 3) { return; }
+      notice = L.control({ position: "bottomleft" });
+      notice.onAdd = function () {
+        var box = L.DomUtil.create("div", "map-notice");
+        box.setAttribute("role", "status");
+        box.textContent = words.baseDown;
+        return box;
+      };
+      notice.addTo(map);
+    });
+  }
+
+  window.riskkarta = { vectorLayer: vectorLayer, start: start, cellColor: cellColor, legend: legend, chrome: chrome };
 }());

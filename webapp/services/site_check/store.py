@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from dataclasses import dataclass
 
 import shapely
 from sqlalchemy import text
@@ -50,10 +51,40 @@ def load(session: Session, check_id: int, role: str | None = None) -> SavedCheck
     return saved
 
 
-def recent(session: Session, limit: int = 50) -> list[SavedCheck]:
-    rows = session.execute(text(f"SELECT {_COLUMNS} FROM site_check ORDER BY created_at DESC, id DESC LIMIT :limit"),
-                           {"limit": limit}).all()
-    return [_saved(row) for row in rows]
+@dataclass(frozen=True)
+class CheckPage:
+    """One page of saved checks, newest first, and how many match in all."""
+
+    checks: tuple[SavedCheck, ...]
+    total: int
+    offset: int
+    limit: int
+    query: str | None
+
+    @property
+    def page(self) -> int:
+        return self.offset // self.limit + 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit))
+
+
+MAX_PAGE = 200
+
+
+def recent(session: Session, limit: int = 25, offset: int = 0, query: str | None = None) -> CheckPage:
+    """Saved checks newest first, `limit` from `offset`; `query` finds text in the reference or the title."""
+    limit, offset = max(1, min(int(limit), MAX_PAGE)), max(0, int(offset))
+    where, params = "TRUE", {"limit": limit, "offset": offset}
+    if query:
+        # The planner's words, not a pattern: % and _ match themselves.
+        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where, params["like"] = "(reference ILIKE :like OR title ILIKE :like)", like
+    total = session.execute(text(f"SELECT count(*) FROM site_check WHERE {where}"), params).scalar_one()
+    rows = session.execute(text(f"SELECT {_COLUMNS} FROM site_check WHERE {where} "
+                                "ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"), params).all()
+    return CheckPage(tuple(_saved(row) for row in rows), total, offset, limit, query or None)
 
 
 def stored_site(session: Session, saved: SavedCheck) -> SiteInput:
