@@ -44,6 +44,11 @@ def write_ogr(path, features, *, driver, crs="EPSG:3006", layer=None):
     return path
 
 
+def test_the_demo_loader_marks_its_districts_as_demo(db_session):
+    marks = db_session.execute(shapely_text("SELECT count(*), bool_and(is_demo) FROM district")).one()
+    assert tuple(marks) == (13, True) and districts.is_demo(db_session)
+
+
 def test_geojson_in_wgs84_is_reprojected_and_upserted(db_session, tmp_path):
     path = write_geojson(tmp_path / "d.geojson", [({"namn": "Väst", "kod": "W1"}, WEST),
                                                   ({"namn": "Öst", "kod": "E1"}, EAST)])
@@ -107,6 +112,12 @@ def test_repair_makes_a_bowtie_usable(db_session, tmp_path):
     result = import_districts(db_session, path, repair=True)
     assert result.repaired == 1
     assert db_session.execute(shapely_area_sql("K")).scalar() == pytest.approx(2_000_000, rel=1e-6)
+
+
+def shapely_text(sql):
+    from sqlalchemy import text
+
+    return text(sql)
 
 
 def shapely_area_sql(code):

@@ -37,7 +37,7 @@ def load(session: Session, *, if_empty: bool = False) -> DemoLoad:
         return DemoLoad(districts=0, skipped=True)
     rows = [{"code": d.code, "name": d.name, "committee": d.committee, "source": DEMO_SOURCE,
              "wkb": d.geom.wkb} for d in demo_districts()]
-    district_import.upsert(session, rows)
+    district_import.upsert(session, rows, is_demo=True)
     return DemoLoad(districts=len(rows), skipped=False)
 
 

@@ -65,15 +65,16 @@ def _polygonal(number: int, label: str, geom, repair: bool) -> tuple[MultiPolygo
     return (geom if isinstance(geom, MultiPolygon) else MultiPolygon(list(shapely.get_parts(geom)))), repaired
 
 
-def upsert(session: Session, rows: list[dict]) -> int:
-    """Insert or update districts by code (rows: code, name, committee, source, wkb in 3006); returns the
-    number inserted."""
+def upsert(session: Session, rows: list[dict], *, is_demo: bool = False) -> int:
+    """Insert or update districts by code (rows: code, name, committee, source, wkb in 3006), marked as demo
+    districts or not; returns the number inserted."""
     existing = set(session.execute(text("SELECT code FROM district")).scalars())
     session.execute(text(
-        "INSERT INTO district (code, name, committee, source, geom) "
-        "VALUES (:code, :name, :committee, :source, ST_GeomFromWKB(:wkb, 3006)) "
+        "INSERT INTO district (code, name, committee, source, is_demo, geom) "
+        "VALUES (:code, :name, :committee, :source, :is_demo, ST_GeomFromWKB(:wkb, 3006)) "
         "ON CONFLICT (code) DO UPDATE SET name = excluded.name, committee = excluded.committee, "
-        "source = excluded.source, geom = excluded.geom, updated_at = now()"), rows)
+        "source = excluded.source, is_demo = excluded.is_demo, geom = excluded.geom, updated_at = now()"),
+        [{**row, "is_demo": is_demo} for row in rows])
     return len({r["code"] for r in rows} - existing)
 
 
