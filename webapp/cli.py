@@ -129,7 +129,8 @@ def import_() -> None:
 @click.option("--committee-field", help="Field with the committee (default: '<name> stadsdelsnämnd').")
 @click.option("--encoding", help="Attribute encoding when the file does not declare it (e.g. cp1252).")
 @click.option("--source", help="Source text stored with each district.")
-@click.option("--replace", is_flag=True, help="Remove districts that are not in the file.")
+@click.option("--replace", is_flag=True,
+              help="Remove real districts that are not in the file (demo districts are always replaced).")
 @click.option("--repair", is_flag=True, help="Repair invalid polygons instead of refusing the file.")
 @_fail_on_problem
 def import_districts(file: Path, **options) -> None:
@@ -139,9 +140,11 @@ def import_districts(file: Path, **options) -> None:
     with transaction() as session:
         result = run_import(session, file, **options)
     west, south, east, north = result.bounds_lonlat
+    demo = f"{result.demo_replaced} demo districts replaced; " if result.demo_replaced else ""
+    moved = f"{result.incidents_reassigned} incidents re-assigned; " if result.incidents_reassigned else ""
     click.echo(f"districts: {result.features} read from {file.name} ({result.source_crs}); "
                f"{result.inserted} new, {result.updated} updated, {result.removed} removed, "
-               f"{result.repaired} repaired; lon {west}–{east}, lat {south}–{north}; {result.seconds} s")
+               f"{result.repaired} repaired; {demo}{moved}lon {west}–{east}, lat {south}–{north}; {result.seconds} s")
 
 
 @import_.command("layer")

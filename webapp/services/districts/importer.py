@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.crs import SWEREF99TM, WGS84, transform_geom
-from webapp.services.imports import checked_geometry, read_features, refused
+from webapp.services.imports import checked_geometry, incidents, read_features, refused
 
 # Field names tried, in order, when the caller does not name them (case-insensitive).
 NAME_FIELDS = ("name", "namn", "sdn_namn", "sdn_omarde", "stadsdelsomrade", "district")
@@ -29,8 +29,10 @@ class DistrictImport:
     features: int
     inserted: int
     updated: int
-    removed: int
+    removed: int  # real districts removed with `replace`
     repaired: int
+    demo_replaced: int  # demo districts replaced (every one there was)
+    incidents_reassigned: int  # incidents now in another district (or in none)
     source_crs: str
     bounds_lonlat: tuple[float, float, float, float]
     seconds: float
@@ -83,7 +85,8 @@ def import_districts(session: Session, path: Path, *, layer: str | None = None, 
                      encoding: str | None = None, source: str | None = None, replace: bool = False,
                      repair: bool = False) -> DistrictImport:
     """Upsert the districts of a file by code within the caller's transaction; refuse the whole file on
-    the first problem. With `replace`, districts missing from the file are removed."""
+    the first problem. Every demo district is replaced; with `replace`, real districts missing from the file
+    are removed too. Incidents are re-assigned to the districts they now lie in."""
     started = time.perf_counter()
     data = read_features(path, layer=layer, encoding=encoding)
     name_key = _pick(data.fields, name_field, NAME_FIELDS, "name")
@@ -109,14 +112,18 @@ def import_districts(session: Session, path: Path, *, layer: str | None = None, 
         rows.append({"code": code, "name": name, "committee": committee or f"{name} stadsdelsnämnd",
                      "source": source, "wkb": multi.wkb})
 
+    # A real city replaces the whole demo city, whatever the codes: demo and real districts never mix.
+    demo_replaced = session.execute(text("DELETE FROM district WHERE is_demo")).rowcount
     inserted = upsert(session, rows)
     removed = 0
     if replace:
         removed = session.execute(text("DELETE FROM district WHERE NOT (code = ANY(:codes))"),
                                   {"codes": list(seen)}).rowcount
+    reassigned = incidents.assign_districts(session)
     union = shapely.union_all([shapely.from_wkb(r["wkb"]) for r in rows])
     west, south, east, north = transform_geom(shapely.box(*union.bounds), SWEREF99TM, WGS84).bounds
     return DistrictImport(features=len(rows), inserted=inserted, updated=len(rows) - inserted, removed=removed,
-                          repaired=repaired, source_crs=data.source_crs,
+                          repaired=repaired, demo_replaced=demo_replaced, incidents_reassigned=reassigned,
+                          source_crs=data.source_crs,
                           bounds_lonlat=(round(west, 5), round(south, 5), round(east, 5), round(north, 5)),
                           seconds=round(time.perf_counter() - started, 2))

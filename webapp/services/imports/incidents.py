@@ -49,13 +49,24 @@ def replace_all(session: Session, rows: Iterable[tuple[str, str, float, float]],
     buffer.seek(0)
     cursor = session.connection().connection.driver_connection.cursor()
     cursor.copy_expert("COPY incident (occurred_at, category, source, geom) FROM STDIN WITH (FORMAT csv)", buffer)
-    session.execute(text(
-        "UPDATE incident AS i SET district_id = d.id FROM district AS d WHERE ST_Intersects(d.geom, i.geom)"))
+    assign_districts(session)
     rebuild_cells(session)
     session.execute(text("ANALYZE incident"))
     version = catalog.bump(session, CRIME.slug, source=source, licence="" if not is_demo else CRIME.demo_licence,
                            is_demo=is_demo, feature_count=count, bounds_sql=INCIDENT_BOUNDS)
     return version, count
+
+
+def assign_districts(session: Session) -> int:
+    """Point every incident at the district it lies in (the lowest id where districts overlap, NULL outside every
+    district), after incidents or districts changed; returns the number of incidents whose district changed."""
+    return session.execute(text("""
+        UPDATE incident AS i SET district_id = m.district_id
+        FROM (SELECT i2.id, (SELECT d.id FROM district AS d WHERE ST_Intersects(d.geom, i2.geom)
+                             ORDER BY d.id LIMIT 1) AS district_id
+              FROM incident AS i2) AS m
+        WHERE i.id = m.id AND i.district_id IS DISTINCT FROM m.district_id
+    """)).rowcount
 
 
 def rebuild_cells(session: Session) -> None:
