@@ -146,6 +146,56 @@ def test_incident_csv_with_lonlat_and_local_times(db_session, tmp_path):
                                         ("other", "23:00", rows[2][2])]
 
 
+def categories_of(session):
+    rows = session.execute(shapely_text("SELECT category, count(*) FROM incident GROUP BY 1")).all()
+    return {category: n for category, n in rows}
+
+
+def incident_csv(path: Path, categories: list[str]) -> Path:
+    lines = ["occurred_at,category,x,y"] + [f"2026-05-01 12:00,{c},{674000 + i},6580000"
+                                            for i, c in enumerate(categories)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("value", "cls"), [
+    ("assault", "violence"), ("Aggravated assault", "violence"), ("rape", "violence"), ("MURDER", "violence"),
+    ("mugging", "robbery"), ("robbery", "robbery"), ("burglary", "theft"), ("shoplifting", "theft"),
+    ("bicycle_theft", "theft"), ("break-in", "theft"), ("vandalism", "vandalism"), ("graffiti", "vandalism"),
+    ("drug offence", "drugs"), ("narcotics", "drugs"), ("fraud", "other"), ("traffic", "other"),
+    ("misshandel", "violence"), ("Grov misshandel", "violence"), ("olaga hot", "violence"), ("Rån", "robbery"),
+    ("personrån", "robbery"), ("bostadsinbrott", "theft"), ("Snatteri", "theft"), ("klotter", "vandalism"),
+    ("Skadegörelse", "vandalism"), ("ringa  narkotikabrott", "drugs"), ("bedrägeri", "other"),
+    ("Övrigt", "other"),
+])
+def test_english_and_swedish_category_names_land_in_their_classes(db_session, tmp_path, value, cls):
+    incidents.import_csv(db_session, incident_csv(tmp_path / "one.csv", [value]))
+    assert categories_of(db_session) == {cls: 1}
+
+
+def test_the_summary_lists_the_values_that_went_to_other(db_session, tmp_path):
+    values = (["assault"] * 5 + ["fraud"] * 4 + ["traffic"] * 3 + ["Okänt"] * 2 + ["okänt"]
+              + [f"kod {n}" for n in range(12)] + ["burglary"])
+    result = incidents.import_csv(db_session, incident_csv(tmp_path / "mixed.csv", values))
+    assert result.notes[0] == "other 22, violence 5, theft 1"
+    # Most frequent first (ties by value), case-insensitive under the first spelling seen, 10 named, the rest
+    # counted; values no table knows are marked, with the hint.
+    assert result.notes[1] == (
+        "to other: fraud 4, Okänt 3 (unrecognised), traffic 3, kod 0 1 (unrecognised), kod 1 1 (unrecognised), "
+        "kod 10 1 (unrecognised), kod 11 1 (unrecognised), kod 2 1 (unrecognised), kod 3 1 (unrecognised), "
+        "kod 4 1 (unrecognised), and 5 more values with 5 incidents; map values with --category-map")
+
+
+def test_no_other_line_when_nothing_went_to_other(db_session, tmp_path):
+    result = incidents.import_csv(db_session, incident_csv(tmp_path / "clean.csv", ["assault", "stöld"]))
+    assert result.notes == ("violence 1, theft 1",)
+
+
+def test_values_mapped_to_other_on_purpose_are_listed_without_the_hint(db_session, tmp_path):
+    result = incidents.import_csv(db_session, incident_csv(tmp_path / "o.csv", ["fire", "fire", "disturbance"]))
+    assert result.notes[1] == "to other: fire 2, disturbance 1"
+
+
 def shapely_text(sql):
     from sqlalchemy import text
 
@@ -202,4 +252,4 @@ def test_cli_imports_an_incident_csv_with_a_progress_bar(throwaway_database, tmp
                                     env={"DATABASE_URL": database.url})
         assert result.exit_code == 0, result.output
         assert "crime: version 1; 12000 features" in result.output
-        assert "crime: theft 12000" in result.output
+        assert "crime: theft 12,000" in result.output

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from geo.crs import SWEREF99TM, SWEREF99TM_BOUNDS, WGS84, parse_crs, transformer
 from layers.crime import CELL_SIZES_M
 from layers.crime import DEFINITION as CRIME
-from webapp.i18n import both
 from webapp.services import catalog
 from webapp.services.imports import refused
+from webapp.services.imports.categories import Categories
 from webapp.services.imports.layers import LayerImport, bounds_lonlat
 
 INCIDENT_BOUNDS = "(SELECT ST_SetSRID(ST_Expand(ST_Extent(geom), 1)::geometry, 3006) FROM incident)"
@@ -28,11 +28,6 @@ TIME_FIELDS = ("occurred_at", "time", "tid", "datetime", "datum", "date", "tidpu
 CATEGORY_FIELDS = ("category", "kategori", "brottstyp", "brottskategori", "type", "typ")
 LON_FIELDS, LAT_FIELDS = ("lon", "longitude", "lng", "long"), ("lat", "latitude")
 X_FIELDS, Y_FIELDS = ("x", "e", "easting", "east", "x_sweref"), ("y", "n", "northing", "north", "y_sweref")
-# Common words in Swedish incident reports, mapped to the layer's classes; anything else becomes "other".
-SYNONYMS = {"misshandel": "violence", "våld": "violence", "mord": "violence", "våldtäkt": "violence",
-            "olaga hot": "violence", "rån": "robbery", "stöld": "theft", "inbrott": "theft", "snatteri": "theft",
-            "cykelstöld": "theft", "fickstöld": "theft", "skadegörelse": "vandalism", "klotter": "vandalism",
-            "narkotikabrott": "drugs", "narkotika": "drugs"}
 
 
 def replace_all(session: Session, rows: Iterable[tuple[str, str, float, float]], *, source: str,
@@ -102,16 +97,6 @@ def _parse_time(value: str, line: int) -> str:
     return moment.isoformat()
 
 
-def _category(value: str) -> str:
-    word = value.strip().lower()
-    if CRIME.class_of(word):
-        return word
-    for c in CRIME.classes:
-        if word in (label.lower() for label in both(c.label).values()):
-            return c.key
-    return SYNONYMS.get(word, "other")
-
-
 def import_csv(session: Session, path: Path, *, source: str | None = None, crs: str | None = None,
                time_field: str | None = None, category_field: str | None = None,
                progress: Callable[[int], None] | None = None) -> LayerImport:
@@ -137,10 +122,11 @@ def import_csv(session: Session, path: Path, *, source: str | None = None, crs: 
                           f"columns; it has {', '.join(header) or 'no header'}.")
         use_lonlat = bool(lon and lat)
         source_crs = WGS84 if use_lonlat else parse_crs(crs, SWEREF99TM)
+        categorise = Categories()
         times, categories, xs, ys = [], [], [], []
         for line, row in enumerate(reader, start=2):
             times.append(_parse_time(row[when] or "", line))
-            categories.append(_category(row[what] or ""))
+            categories.append(categorise(row[what] or ""))
             try:
                 xs.append(float(row[lon if use_lonlat else x]))
                 ys.append(float(row[lat if use_lonlat else y]))
@@ -158,9 +144,9 @@ def import_csv(session: Session, path: Path, *, source: str | None = None, crs: 
                       f"{'are lon and lat swapped?' if use_lonlat else 'is the CRS right (--crs)?'}")
     version, count = replace_all(session, zip(times, categories, ex.tolist(), ny.tolist(), strict=True),
                                  source=source or f"Imported from {path.name}", is_demo=False)
-    mapped = Counter(categories)
+    mapped = ", ".join(f"{k} {v:,}" for k, v in Counter(categories).most_common())
     return LayerImport(slug=CRIME.slug, version=version, features=count, repaired=0, refused=0,
                        bounds_lonlat=bounds_lonlat((float(ex.min()), float(ny.min()), float(ex.max()),
                                                      float(ny.max()))),
                        seconds=round(time.perf_counter() - started, 2),
-                       notes=(", ".join(f"{k} {v}" for k, v in mapped.most_common()),))
+                       notes=tuple(note for note in (mapped, categorise.other_summary()) if note))
