@@ -158,10 +158,12 @@ def import_districts(file: Path, **options) -> None:
 @click.option("--source", help="Source text shown with the layer.")
 @click.option("--licence", default="", help="Licence of the data.")
 @click.option("--repair", is_flag=True, help="Repair invalid geometries instead of refusing the file.")
+@click.option("--category-map", type=click.Path(path_type=Path), metavar="MAP",
+              help="Incident categories to classes: a CSV of two columns (source value, class) or a JSON object.")
 @_fail_on_problem
 def import_layer(slug: str, file: Path, source_layer: str | None, class_field: str | None,
                  default_class: str | None, encoding: str | None, crs: str | None, source: str | None, licence: str,
-                 repair: bool) -> None:
+                 repair: bool, category_map: Path | None) -> None:
     """Replace a hazard layer's data with FILE: GeoJSON, GeoPackage or zipped Shapefile for vector layers,
     GeoTIFF for rasters, CSV for crime incidents. All or nothing; the layer version goes up."""
     from webapp.services import catalog, hazards
@@ -169,7 +171,7 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
     catalog.definition_or_404(slug)
     options = hazards.ImportOptions(source=source, licence=licence, layer=source_layer, class_field=class_field,
                                     default_class=default_class, encoding=encoding, crs=crs, repair=repair,
-                                    data_dir=Settings.from_env().data_dir)
+                                    data_dir=Settings.from_env().data_dir, category_map=category_map)
 
     @contextmanager
     def progress(length: int, label: str):

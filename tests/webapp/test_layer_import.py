@@ -253,3 +253,86 @@ def test_cli_imports_an_incident_csv_with_a_progress_bar(throwaway_database, tmp
         assert result.exit_code == 0, result.output
         assert "crime: version 1; 12000 features" in result.output
         assert "crime: theft 12,000" in result.output
+
+
+CITY_CODES = ["B12", "b12", "V01", "fraud", "X9", "assault"]
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("map.csv", "källvärde;klass\nB12;theft\nV01;Våld\nFRAUD;theft\n"),
+    ("map.json", json.dumps({"B12": "theft", "v01": "violence", "fraud": "Stöld"})),
+], ids=["a CSV map with a header", "a JSON map"])
+def test_a_category_map_maps_the_citys_own_codes(db_session, tmp_path, name, content):
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    result = incidents.import_csv(db_session, incident_csv(tmp_path / "codes.csv", CITY_CODES),
+                                  category_map=tmp_path / name)
+    # The map goes before the table (fraud -> theft here); what it does not name still goes through the table.
+    assert categories_of(db_session) == {"theft": 3, "violence": 2, "other": 1}
+    assert result.notes[1] == "to other: X9 1 (unrecognised); map values with --category-map"
+
+
+BAD_MAPS = [
+    ("unknown.csv", "B12,theft\nV01,violense\n", "map unknown.csv, line 2: 'violense' is not a class of crime; "
+                                                 "its classes are violence, robbery, theft, vandalism, drugs, other."),
+    ("header.csv", "value,violense\nB12,theft\n", "line 1: 'violense' is not a class"),
+    ("three.csv", "B12,theft,extra\n", "line 1: give two columns (source value, class), not 3"),
+    ("twice.csv", "B12,theft\nb12,drugs\n", "line 2: 'b12' is mapped to both theft and drugs"),
+    ("empty.csv", "\n\n", "maps nothing"),
+    ("broken.json", '{"B12": "theft",', "is not valid JSON"),
+    ("list.json", '["B12", "theft"]', "must be a JSON object"),
+    ("number.json", '{"B12": 3}', "key 'B12': give the class as text"),
+    ("unknown.json", '{"B12": "arson"}', "key 'B12': 'arson' is not a class of crime"),
+    ("latin1.csv", "B12,stöld\n".encode("cp1252"), "is not UTF-8 text"),
+    ("missing.csv", None, "cannot be read: No such file or directory"),
+]
+
+
+def write_map(tmp_path, name, content):
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("name", "content", "fragment"), BAD_MAPS, ids=[m[0] for m in BAD_MAPS])
+def test_a_bad_category_map_refuses_the_import(db_session, tmp_path, name, content, fragment):
+    before = state(db_session, "crime")
+    with pytest.raises(ProblemError) as refused:
+        incidents.import_csv(db_session, incident_csv(tmp_path / "codes.csv", CITY_CODES),
+                             category_map=write_map(tmp_path, name, content))
+    assert fragment in refused.value.detail and "\n" not in refused.value.detail
+    assert state(db_session, "crime") == before
+
+
+def test_cli_category_map_reaches_the_crime_importer(throwaway_database, tmp_path):
+    """--category-map goes through ImportOptions to the hazard's importer; a bad map is one Error: line."""
+    with throwaway_database("riskkarta_test_category_map_cli") as database:
+        db.upgrade(database.url)
+        env = {"DATABASE_URL": database.url, "RISKKARTA_DATA_DIR": str(tmp_path / "data")}
+        runner = CliRunner()
+        codes = incident_csv(tmp_path / "codes.csv", CITY_CODES)
+        good = write_map(tmp_path, "map.json", json.dumps({"B12": "theft", "V01": "violence"}))
+        ok = runner.invoke(main, ["import", "layer", "crime", str(codes), "--category-map", str(good)], env=env)
+        assert ok.exit_code == 0, ok.output
+        assert "crime: theft 2, violence 2, other 2" in ok.output
+        assert "crime: to other: fraud 1, X9 1 (unrecognised); map values with --category-map" in ok.output
+        for name, content, fragment in BAD_MAPS:
+            bad = runner.invoke(main, ["import", "layer", "crime", str(codes), "--category-map",
+                                       str(write_map(tmp_path, name, content))], env=env)
+            assert bad.exit_code == 1 and fragment in bad.output, bad.output
+            lines = [line for line in bad.output.splitlines() if line.strip() and "checking" not in line
+                     and "reading" not in line]
+            assert lines == [lines[0]] and lines[0].startswith("Error: Import refused: The category map")
+            assert "Traceback" not in bad.output
+        route = geojson_file(tmp_path / "ok.geojson", [({"class": "primary"}, ROUTE_A)])
+        vector = runner.invoke(main, ["import", "layer", "hazardous-goods", str(route), "--category-map",
+                                      str(good)], env=env)
+        assert vector.exit_code == 1 and "hazardous-goods has no categories to map" in vector.output
+        engine = db.make_engine(database.url)
+        from sqlalchemy.orm import Session
+
+        with Session(engine) as session:
+            assert state(session, "crime") == (1, 6) and state(session, "hazardous-goods")[0] == 0
+        engine.dispose()

@@ -19,7 +19,7 @@ from layers.crime import CELL_SIZES_M
 from layers.crime import DEFINITION as CRIME
 from webapp.services import catalog
 from webapp.services.imports import refused
-from webapp.services.imports.categories import Categories
+from webapp.services.imports.categories import Categories, read_map
 from webapp.services.imports.layers import LayerImport, bounds_lonlat
 
 INCIDENT_BOUNDS = "(SELECT ST_SetSRID(ST_Expand(ST_Extent(geom), 1)::geometry, 3006) FROM incident)"
@@ -98,11 +98,13 @@ def _parse_time(value: str, line: int) -> str:
 
 
 def import_csv(session: Session, path: Path, *, source: str | None = None, crs: str | None = None,
-               time_field: str | None = None, category_field: str | None = None,
+               time_field: str | None = None, category_field: str | None = None, category_map: Path | None = None,
                progress: Callable[[int], None] | None = None) -> LayerImport:
     """Replace the incidents with those of a CSV: time, category, and lon/lat or x/y (SWEREF 99 TM unless `crs`).
-    Any bad row refuses the whole file, naming the line."""
+    Categories go to classes through `category_map` (the city's own values) first. Any bad row refuses the whole
+    file, naming the line."""
     started = time.perf_counter()
+    categorise = Categories(read_map(category_map) if category_map is not None else None)
     try:
         handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 (closed below)
     except OSError as exc:
@@ -122,7 +124,6 @@ def import_csv(session: Session, path: Path, *, source: str | None = None, crs: 
                           f"columns; it has {', '.join(header) or 'no header'}.")
         use_lonlat = bool(lon and lat)
         source_crs = WGS84 if use_lonlat else parse_crs(crs, SWEREF99TM)
-        categorise = Categories()
         times, categories, xs, ys = [], [], [], []
         for line, row in enumerate(reader, start=2):
             times.append(_parse_time(row[when] or "", line))
