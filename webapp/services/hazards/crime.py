@@ -138,7 +138,8 @@ class Crime(Evaluator):
             lines = sum(1 for _ in handle)
         with progress(lines, "crime: reading incidents") as bar:
             return incidents.import_csv(session, path, source=options.source, crs=options.crs,
-                                        category_map=options.category_map, progress=bar)
+                                        category_map=options.category_map, encoding=options.encoding,
+                                        progress=bar)
 
     def load_demo(self, session: Session, data_dir: Path, sizes) -> bool:
         batch = self.definition.demo(n=sizes.incidents)

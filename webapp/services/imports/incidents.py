@@ -14,11 +14,11 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.crs import SWEREF99TM, SWEREF99TM_BOUNDS, WGS84, parse_crs, transformer
+from geo.crs import SWEREF99TM, SWEREF99TM_BOUNDS, WGS84, CRSError, parse_crs, transformer
 from layers.crime import CELL_SIZES_M
 from layers.crime import DEFINITION as CRIME
 from webapp.services import catalog
-from webapp.services.imports import refused
+from webapp.services.imports import csv_dialect, refused
 from webapp.services.imports.categories import Categories, read_map
 from webapp.services.imports.layers import LayerImport, bounds_lonlat
 
@@ -99,42 +99,52 @@ def _parse_time(value: str, line: int) -> str:
 
 def import_csv(session: Session, path: Path, *, source: str | None = None, crs: str | None = None,
                time_field: str | None = None, category_field: str | None = None, category_map: Path | None = None,
-               progress: Callable[[int], None] | None = None) -> LayerImport:
+               encoding: str | None = None, progress: Callable[[int], None] | None = None) -> LayerImport:
     """Replace the incidents with those of a CSV: time, category, and lon/lat or x/y (SWEREF 99 TM unless `crs`).
-    Categories go to classes through `category_map` (the city's own values) first. Any bad row refuses the whole
-    file, naming the line."""
+    Categories go to classes through `category_map` (the city's own values) first. The CSV is UTF-8 unless
+    `encoding`. Any bad row refuses the whole file, naming the line."""
     started = time.perf_counter()
     categorise = Categories(read_map(category_map) if category_map is not None else None)
     try:
-        handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 (closed below)
+        handle = open(path, newline="", encoding=encoding or "utf-8-sig")  # noqa: SIM115 (closed below)
+    except LookupError:
+        raise refused(f"--encoding {encoding!r} is not an encoding Python knows (e.g. utf-8, cp1252).") from None
     except OSError as exc:
         raise refused(f"{path} cannot be read: {exc.strerror}.") from None
-    with handle:
-        sample = handle.read(4096)
-        handle.seek(0)
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
-        reader = csv.DictReader(handle, dialect=dialect)
-        header = reader.fieldnames or []
-        when = _field(header, time_field, TIME_FIELDS)
-        what = _field(header, category_field, CATEGORY_FIELDS)
-        lon, lat = _field(header, None, LON_FIELDS), _field(header, None, LAT_FIELDS)
-        x, y = _field(header, None, X_FIELDS), _field(header, None, Y_FIELDS)
-        if when is None or what is None or not ((lon and lat) or (x and y)):
-            raise refused("The CSV needs a time column (e.g. occurred_at), a category column and lon/lat or x/y "
-                          f"columns; it has {', '.join(header) or 'no header'}.")
-        use_lonlat = bool(lon and lat)
-        source_crs = WGS84 if use_lonlat else parse_crs(crs, SWEREF99TM)
-        times, categories, xs, ys = [], [], [], []
-        for line, row in enumerate(reader, start=2):
-            times.append(_parse_time(row[when] or "", line))
-            categories.append(categorise(row[what] or ""))
-            try:
-                xs.append(float(row[lon if use_lonlat else x]))
-                ys.append(float(row[lat if use_lonlat else y]))
-            except (TypeError, ValueError):
-                raise refused(f"Line {line}: the coordinates are not numbers.") from None
-            if progress and line % 5000 == 0:
-                progress(5000)
+    line = 1
+    try:
+        with handle:
+            sample = handle.read(4096)
+            handle.seek(0)
+            reader = csv.DictReader(handle, dialect=csv_dialect(sample))
+            header = reader.fieldnames or []
+            when = _field(header, time_field, TIME_FIELDS)
+            what = _field(header, category_field, CATEGORY_FIELDS)
+            lon, lat = _field(header, None, LON_FIELDS), _field(header, None, LAT_FIELDS)
+            x, y = _field(header, None, X_FIELDS), _field(header, None, Y_FIELDS)
+            if when is None or what is None or not ((lon and lat) or (x and y)):
+                raise refused("The CSV needs a time column (e.g. occurred_at), a category column and lon/lat or "
+                              f"x/y columns; it has {', '.join(header) or 'no header'}.")
+            use_lonlat = bool(lon and lat)
+            source_crs = WGS84 if use_lonlat else parse_crs(crs, SWEREF99TM)
+            times, categories, xs, ys = [], [], [], []
+            for line, row in enumerate(reader, start=2):
+                times.append(_parse_time(row[when] or "", line))
+                categories.append(categorise(row[what] or ""))
+                try:
+                    xs.append(float(row[lon if use_lonlat else x]))
+                    ys.append(float(row[lat if use_lonlat else y]))
+                except (TypeError, ValueError):
+                    raise refused(f"Line {line}: the coordinates are not numbers.") from None
+                if progress and line % 5000 == 0:
+                    progress(5000)
+    except UnicodeDecodeError:
+        raise refused(f"{path.name} is not {encoding or 'UTF-8'} text (after line {line}); give its encoding "
+                      "with --encoding, e.g. cp1252.") from None
+    except csv.Error as exc:
+        raise refused(f"Line {line + 1}: {exc}.") from None
+    except CRSError as exc:
+        raise refused(f"--crs: {exc}") from None
     if not times:
         raise refused(f"{path.name} has no incidents.")
     ex, ny = transformer(source_crs, SWEREF99TM).transform(np.array(xs), np.array(ys))
