@@ -181,10 +181,26 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
     with transaction() as session:
         result = hazards.evaluator(slug).import_file(session, file, options, progress)
     bounds = "no bounds" if result.bounds_lonlat is None else "lon {0}–{2}, lat {1}–{3}".format(*result.bounds_lonlat)
-    click.echo(f"{slug}: version {result.version}; {result.features} features, {result.repaired} repaired; "
-               f"{bounds}; {result.seconds} s")
+    click.echo(f"{slug}: version {result.version}; {_counted(result)}; {bounds}; {result.seconds} s")
     for note in result.notes:
         click.echo(f"{slug}: {note}")
+
+
+def _counted(result) -> str:
+    """What an import holds, as its result says: "1,204 features, 3 repaired", "100,000 incidents", or a
+    raster's "12,212 × 12,212 cells of 2 m (24.4 × 24.4 km)"."""
+    if result.grid is not None:
+        g = result.grid
+        return f"{g.width:,} × {g.height:,} cells of {round(g.cell_m, 2):g} m ({_extent(g.width_m, g.height_m)})"
+    counted = f"{result.count:,} {result.unit}{'' if result.count == 1 else 's'}"
+    return counted if result.repaired is None else f"{counted}, {result.repaired:,} repaired"
+
+
+def _extent(width_m: float, height_m: float) -> str:
+    """The ground a raster covers: "24.4 × 24.4 km", or "840 × 560 m" below a kilometre."""
+    if max(width_m, height_m) >= 1000:
+        return f"{width_m / 1000:,.1f} × {height_m / 1000:,.1f} km"
+    return f"{width_m:,.0f} × {height_m:,.0f} m"
 
 
 @main.command()

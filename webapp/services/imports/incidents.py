@@ -156,7 +156,7 @@ def import_csv(session: Session, path: Path, *, source: str | None = None, crs: 
     version, count = replace_all(session, zip(times, categories, ex.tolist(), ny.tolist(), strict=True),
                                  source=source or f"Imported from {path.name}", is_demo=False)
     mapped = ", ".join(f"{k} {v:,}" for k, v in Counter(categories).most_common())
-    return LayerImport(slug=CRIME.slug, version=version, features=count, repaired=0, refused=0,
+    return LayerImport(slug=CRIME.slug, version=version, count=count, unit="incident",
                        bounds_lonlat=bounds_lonlat((float(ex.min()), float(ny.min()), float(ex.max()),
                                                      float(ny.max()))),
                        seconds=round(time.perf_counter() - started, 2),
