@@ -180,7 +180,7 @@ def test_cli_import_is_all_or_nothing(throwaway_database, tmp_path):
     with throwaway_database("riskkarta_test_cli") as database:
         db.upgrade(database.url)
         runner = CliRunner()
-        env = {"DATABASE_URL": database.url}
+        env = {"DATABASE_URL": database.url, "RISKKARTA_DATA_DIR": str(tmp_path / "data")}
         good = write_ogr(tmp_path / "good.gpkg", [({"name": "Väst", "code": "W"}, WEST),
                                                   ({"name": "Öst", "code": "E"}, EAST)], driver="GPKG")
         ok = runner.invoke(main, ["import", "districts", str(good)], env=env)
@@ -193,7 +193,8 @@ def test_cli_import_is_all_or_nothing(throwaway_database, tmp_path):
         assert failed.exit_code == 1
         assert "Import refused: Feature 2 (Knut)" in failed.output
 
-        demo = runner.invoke(main, ["demo", "load", "--if-empty"], env=env)
+        demo = runner.invoke(main, ["demo", "load", "--if-empty", "--resolution", "flood=50", "--resolution",
+                                    "heat=100", "--incidents", "1000"], env=env)
         assert "already has districts" in demo.output
         engine = db.make_engine(database.url)
         with engine.connect() as connection:
