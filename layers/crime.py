@@ -34,6 +34,62 @@ POINTS_MIN_ZOOM = 13
 # Colours of the aggregated cells by incident count (lower bound, colour): purples, never read as heat or water.
 COUNT_CLASSES = ((5, "#cbc9e2"), (10, "#9e9ac8"), (25, "#756bb1"), (50, "#54278f"), (100, "#3f007d"))
 
+# Category names in incident exports, English and Swedish, and the class each goes to. An import compares
+# normalised values (`category_word`: case-folded, "_" and "-" as spaces, single spaces); a class key or label
+# (en/sv) needs no entry; a city's own codes come in with `--category-map`, which goes before this table.
+# The classes follow the main groups of the Swedish crime statistics (Brå): violence = crimes against the person
+# by violence or its threat (assault, homicide, sexual violence, unlawful threats); robbery = theft by violence or
+# threat; theft = theft and burglary of every kind; vandalism = criminal damage and graffiti; drugs = narcotics
+# offences. The "other" entries are deliberate, so that the import's summary tells them from unknown words:
+# fraud is mostly committed by telephone or online and recorded where the victim lives, so counted as theft it
+# would draw hotspots at homes; traffic offences, fires and arson (crimes against public safety, not criminal
+# damage; map arson to vandalism with --category-map where the city counts car fires so), disturbances and
+# weapons offences belong to none of the classes.
+CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    "violence": (
+        "assault", "aggravated assault", "assault and battery", "battery", "violence", "violent crime",
+        "domestic violence", "homicide", "murder", "attempted murder", "manslaughter", "rape", "sexual assault",
+        "sexual offence", "sexual offense", "threat", "threats", "unlawful threat", "shooting", "stabbing",
+        "misshandel", "grov misshandel", "ringa misshandel", "våld", "våldsbrott", "mord", "försök till mord",
+        "dråp", "våldtäkt", "sexualbrott", "sexuellt ofredande", "olaga hot", "hot", "skottlossning",
+    ),
+    "robbery": (
+        "mugging", "armed robbery", "street robbery", "personal robbery", "aggravated robbery", "carjacking",
+        "grovt rån", "personrån", "väpnat rån", "butiksrån", "försök till rån",
+    ),
+    "theft": (
+        "burglary", "residential burglary", "break in", "housebreaking", "shoplifting", "pickpocketing",
+        "pickpocket", "bicycle theft", "bike theft", "car theft", "vehicle theft", "theft from vehicle",
+        "theft from car", "larceny", "stöld", "grov stöld", "ringa stöld", "inbrott", "bostadsinbrott",
+        "lägenhetsinbrott", "villainbrott", "snatteri", "cykelstöld", "fickstöld", "bilstöld", "biltillgrepp",
+        "stöld ur bil", "stöld ur fordon", "tillgrepp", "tillgreppsbrott",
+    ),
+    "vandalism": (
+        "criminal damage", "damage", "property damage", "graffiti", "tagging", "skadegörelse",
+        "grov skadegörelse", "skadegörelsebrott", "klotter", "åverkan",
+    ),
+    "drugs": (
+        "drug", "drug offence", "drug offense", "drug crime", "drug possession", "drug dealing",
+        "drug trafficking", "narcotics", "narcotics offence", "narkotikabrott", "ringa narkotikabrott",
+        "grovt narkotikabrott", "narkotikainnehav",
+    ),
+    "other": (
+        "fraud", "traffic", "traffic offence", "traffic offense", "drink driving", "drunk driving", "fire",
+        "arson", "disturbance", "public disorder", "disorderly conduct", "noise", "weapons", "weapons offence",
+        "bedrägeri", "trafikbrott", "rattfylleri", "brand", "anlagd brand", "mordbrand", "ordningsstörning",
+        "störning", "fylleri", "vapenbrott", "övriga brott",
+    ),
+}
+
+
+def category_word(value: str) -> str:
+    """A category value as the table and a category map compare it: case-folded, "_" and "-" as spaces."""
+    return " ".join(value.replace("_", " ").replace("-", " ").casefold().split())
+
+
+CATEGORY_CLASSES: dict[str, str] = {category_word(word): cls for cls, words in CATEGORY_WORDS.items()
+                                    for word in words}
+
 
 
 def cell_size_m(z: int) -> int:

@@ -129,7 +129,8 @@ def import_() -> None:
 @click.option("--committee-field", help="Field with the committee (default: '<name> stadsdelsnämnd').")
 @click.option("--encoding", help="Attribute encoding when the file does not declare it (e.g. cp1252).")
 @click.option("--source", help="Source text stored with each district.")
-@click.option("--replace", is_flag=True, help="Remove districts that are not in the file.")
+@click.option("--replace", is_flag=True,
+              help="Remove real districts that are not in the file (demo districts are always replaced).")
 @click.option("--repair", is_flag=True, help="Repair invalid polygons instead of refusing the file.")
 @_fail_on_problem
 def import_districts(file: Path, **options) -> None:
@@ -139,9 +140,11 @@ def import_districts(file: Path, **options) -> None:
     with transaction() as session:
         result = run_import(session, file, **options)
     west, south, east, north = result.bounds_lonlat
+    demo = f"{result.demo_replaced} demo districts replaced; " if result.demo_replaced else ""
+    moved = f"{result.incidents_reassigned} incidents re-assigned; " if result.incidents_reassigned else ""
     click.echo(f"districts: {result.features} read from {file.name} ({result.source_crs}); "
                f"{result.inserted} new, {result.updated} updated, {result.removed} removed, "
-               f"{result.repaired} repaired; lon {west}–{east}, lat {south}–{north}; {result.seconds} s")
+               f"{result.repaired} repaired; {demo}{moved}lon {west}–{east}, lat {south}–{north}; {result.seconds} s")
 
 
 @import_.command("layer")
@@ -155,10 +158,12 @@ def import_districts(file: Path, **options) -> None:
 @click.option("--source", help="Source text shown with the layer.")
 @click.option("--licence", default="", help="Licence of the data.")
 @click.option("--repair", is_flag=True, help="Repair invalid geometries instead of refusing the file.")
+@click.option("--category-map", type=click.Path(path_type=Path), metavar="MAP",
+              help="Incident categories to classes: a CSV of two columns (source value, class) or a JSON object.")
 @_fail_on_problem
 def import_layer(slug: str, file: Path, source_layer: str | None, class_field: str | None,
                  default_class: str | None, encoding: str | None, crs: str | None, source: str | None, licence: str,
-                 repair: bool) -> None:
+                 repair: bool, category_map: Path | None) -> None:
     """Replace a hazard layer's data with FILE: GeoJSON, GeoPackage or zipped Shapefile for vector layers,
     GeoTIFF for rasters, CSV for crime incidents. All or nothing; the layer version goes up."""
     from webapp.services import catalog, hazards
@@ -166,7 +171,7 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
     catalog.definition_or_404(slug)
     options = hazards.ImportOptions(source=source, licence=licence, layer=source_layer, class_field=class_field,
                                     default_class=default_class, encoding=encoding, crs=crs, repair=repair,
-                                    data_dir=Settings.from_env().data_dir)
+                                    data_dir=Settings.from_env().data_dir, category_map=category_map)
 
     @contextmanager
     def progress(length: int, label: str):
@@ -176,10 +181,26 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
     with transaction() as session:
         result = hazards.evaluator(slug).import_file(session, file, options, progress)
     bounds = "no bounds" if result.bounds_lonlat is None else "lon {0}–{2}, lat {1}–{3}".format(*result.bounds_lonlat)
-    click.echo(f"{slug}: version {result.version}; {result.features} features, {result.repaired} repaired; "
-               f"{bounds}; {result.seconds} s")
+    click.echo(f"{slug}: version {result.version}; {_counted(result)}; {bounds}; {result.seconds} s")
     for note in result.notes:
         click.echo(f"{slug}: {note}")
+
+
+def _counted(result) -> str:
+    """What an import holds, as its result says: "1,204 features, 3 repaired", "100,000 incidents", or a
+    raster's "12,212 × 12,212 cells of 2 m (24.4 × 24.4 km)"."""
+    if result.grid is not None:
+        g = result.grid
+        return f"{g.width:,} × {g.height:,} cells of {round(g.cell_m, 2):g} m ({_extent(g.width_m, g.height_m)})"
+    counted = f"{result.count:,} {result.unit}{'' if result.count == 1 else 's'}"
+    return counted if result.repaired is None else f"{counted}, {result.repaired:,} repaired"
+
+
+def _extent(width_m: float, height_m: float) -> str:
+    """The ground a raster covers: "24.4 × 24.4 km", or "840 × 560 m" below a kilometre."""
+    if max(width_m, height_m) >= 1000:
+        return f"{width_m / 1000:,.1f} × {height_m / 1000:,.1f} km"
+    return f"{width_m:,.0f} × {height_m:,.0f} m"
 
 
 @main.command()

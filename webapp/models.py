@@ -42,6 +42,8 @@ class District(Base):
     name: Mapped[str] = mapped_column(Text)
     committee: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
+    # The generated demo city (set by the demo loader); a real import replaces every demo district.
+    is_demo: Mapped[bool] = mapped_column(Boolean, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False), nullable=False)

@@ -44,15 +44,69 @@ def write_ogr(path, features, *, driver, crs="EPSG:3006", layer=None):
     return path
 
 
+def test_the_demo_loader_marks_its_districts_as_demo(db_session):
+    marks = db_session.execute(shapely_text("SELECT count(*), bool_and(is_demo) FROM district")).one()
+    assert tuple(marks) == (13, True) and districts.is_demo(db_session)
+
+
 def test_geojson_in_wgs84_is_reprojected_and_upserted(db_session, tmp_path):
     path = write_geojson(tmp_path / "d.geojson", [({"namn": "Väst", "kod": "W1"}, WEST),
                                                   ({"namn": "Öst", "kod": "E1"}, EAST)])
     result = import_districts(db_session, path, replace=True)
-    assert (result.features, result.inserted, result.removed) == (2, 2, 13)
+    assert (result.features, result.inserted, result.removed, result.demo_replaced) == (2, 2, 0, 13)
     assert result.source_crs == "EPSG:4326"
     area = db_session.execute(shapely_area_sql("W1")).scalar()
     assert area == pytest.approx(4_000_000, rel=1e-4)  # 2 km × 2 km, measured in EPSG:3006
     assert districts.count(db_session) == 2
+
+
+# An incident lies in the district its point lies in, and in one whenever it lies in any.
+MISPLACED_INCIDENTS = """
+    SELECT count(*) FROM incident AS i
+    WHERE (i.district_id IS NULL AND EXISTS (SELECT 1 FROM district AS d WHERE ST_Intersects(d.geom, i.geom)))
+       OR NOT EXISTS (SELECT 1 FROM district AS d WHERE d.id = i.district_id AND ST_Intersects(d.geom, i.geom))
+          AND i.district_id IS NOT NULL
+"""
+
+
+def codes(session):
+    return sorted(r.code for r in districts.refs(session))
+
+
+def incidents_per_district(session):
+    rows = session.execute(shapely_text(
+        "SELECT d.code, count(*) FROM incident AS i LEFT JOIN district AS d ON d.id = i.district_id "
+        "GROUP BY d.code ORDER BY d.code NULLS LAST")).all()
+    return {code: n for code, n in rows}
+
+
+def test_a_real_file_over_the_demo_city_replaces_every_demo_district(db_session, tmp_path):
+    """Without --replace, too: a real city and the demo city never mix; incidents follow the new districts."""
+    assert db_session.execute(shapely_text(MISPLACED_INCIDENTS)).scalar() == 0
+    total = sum(incidents_per_district(db_session).values())
+    # Code "9" is also the demo Norrmalm's: the real district takes its place, not its geometry.
+    path = write_geojson(tmp_path / "d.geojson", [({"namn": "Väst", "kod": "9"}, WEST),
+                                                  ({"namn": "Öst", "kod": "E1"}, EAST)])
+    result = import_districts(db_session, path)
+    assert (result.inserted, result.updated, result.removed, result.demo_replaced) == (2, 0, 0, 13)
+    assert codes(db_session) == ["9", "E1"] and not districts.is_demo(db_session)
+    assert db_session.execute(shapely_text(MISPLACED_INCIDENTS)).scalar() == 0
+    per_district = incidents_per_district(db_session)
+    assert per_district["9"] > 0 and per_district["E1"] > 0 and sum(per_district.values()) == total
+    assert result.incidents_reassigned == total - per_district.get(None, 0)  # removing the demo city unset them all
+
+
+def test_a_real_file_over_real_districts_keeps_the_others_unless_replace(db_session, tmp_path):
+    first = write_geojson(tmp_path / "w.geojson", [({"namn": "Väst", "kod": "W"}, WEST)])
+    assert import_districts(db_session, first).demo_replaced == 13
+    moved = write_geojson(tmp_path / "e.geojson", [({"namn": "Öst", "kod": "E"}, EAST)])
+    kept = import_districts(db_session, moved)
+    assert (kept.inserted, kept.removed, kept.demo_replaced) == (1, 0, 0)
+    assert codes(db_session) == ["E", "W"]
+    replaced = import_districts(db_session, moved, replace=True)
+    assert (replaced.updated, replaced.removed) == (1, 1)
+    assert codes(db_session) == ["E"]
+    assert db_session.execute(shapely_text(MISPLACED_INCIDENTS)).scalar() == 0
 
 
 def test_geopackage_in_sweref_with_named_fields(db_session, tmp_path):
@@ -109,6 +163,12 @@ def test_repair_makes_a_bowtie_usable(db_session, tmp_path):
     assert db_session.execute(shapely_area_sql("K")).scalar() == pytest.approx(2_000_000, rel=1e-6)
 
 
+def shapely_text(sql):
+    from sqlalchemy import text
+
+    return text(sql)
+
+
 def shapely_area_sql(code):
     from sqlalchemy import text
 
@@ -120,7 +180,7 @@ def test_cli_import_is_all_or_nothing(throwaway_database, tmp_path):
     with throwaway_database("riskkarta_test_cli") as database:
         db.upgrade(database.url)
         runner = CliRunner()
-        env = {"DATABASE_URL": database.url}
+        env = {"DATABASE_URL": database.url, "RISKKARTA_DATA_DIR": str(tmp_path / "data")}
         good = write_ogr(tmp_path / "good.gpkg", [({"name": "Väst", "code": "W"}, WEST),
                                                   ({"name": "Öst", "code": "E"}, EAST)], driver="GPKG")
         ok = runner.invoke(main, ["import", "districts", str(good)], env=env)
@@ -133,7 +193,8 @@ def test_cli_import_is_all_or_nothing(throwaway_database, tmp_path):
         assert failed.exit_code == 1
         assert "Import refused: Feature 2 (Knut)" in failed.output
 
-        demo = runner.invoke(main, ["demo", "load", "--if-empty"], env=env)
+        demo = runner.invoke(main, ["demo", "load", "--if-empty", "--resolution", "flood=50", "--resolution",
+                                    "heat=100", "--incidents", "1000"], env=env)
         assert "already has districts" in demo.output
         engine = db.make_engine(database.url)
         with engine.connect() as connection:
@@ -141,4 +202,53 @@ def test_cli_import_is_all_or_nothing(throwaway_database, tmp_path):
 
             rows = connection.execute(text("SELECT code, round(ST_XMin(geom)) FROM district ORDER BY code"))
             assert [tuple(r) for r in rows] == [("E", 674000), ("W", 672000)]
+        engine.dispose()
+
+
+def test_cli_real_districts_over_the_demo_city(throwaway_database, tmp_path):
+    """The real command: a refused file leaves the demo city as it was; a good one replaces it, says so, and
+    the incidents point at the new districts."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from webapp.services import demo
+    from webapp.services.imports import incidents
+
+    with throwaway_database("riskkarta_test_cli_demo") as database:
+        db.upgrade(database.url)
+        engine = db.make_engine(database.url)
+        inside_west = [("2026-05-01T12:00:00+02:00", "theft", 673_000.0 + i, 6_580_000.0) for i in range(30)]
+        elsewhere = [("2026-05-01T12:00:00+02:00", "theft", 665_000.0, 6_585_000.0 + i) for i in range(20)]
+        with Session(engine) as session, session.begin():
+            demo.load(session)
+            incidents.replace_all(session, inside_west + elsewhere, source="test", is_demo=True)
+        runner = CliRunner()
+        env = {"DATABASE_URL": database.url}
+
+        def state():
+            with engine.connect() as connection:
+                return connection.execute(text(
+                    "SELECT d.code, d.is_demo, count(i.id) FROM district AS d "
+                    "LEFT JOIN incident AS i ON i.district_id = d.id GROUP BY d.code, d.is_demo "
+                    "ORDER BY lpad(d.code, 8, '0')")).all()
+
+        before = state()
+        assert len(before) == 13 and all(is_demo for _, is_demo, _ in before)
+        bad = write_geojson(tmp_path / "bad.geojson", [({"name": "Väst", "code": "W"}, WEST),
+                                                       ({"name": "Knut", "code": "K"}, BOWTIE)])
+        failed = runner.invoke(main, ["import", "districts", str(bad)], env=env)
+        assert failed.exit_code == 1 and failed.output.count("Error:") == 1
+        assert "Import refused: Feature 2 (Knut)" in failed.output
+        assert state() == before
+
+        good = write_geojson(tmp_path / "good.geojson", [({"name": "Väst", "code": "W"}, WEST),
+                                                         ({"name": "Öst", "code": "E"}, EAST)])
+        ok = runner.invoke(main, ["import", "districts", str(good)], env=env)
+        assert ok.exit_code == 0, ok.output
+        assert "2 new, 0 updated, 0 removed, 0 repaired; 13 demo districts replaced; 30 incidents re-assigned;" \
+            in ok.output
+        assert [tuple(r) for r in state()] == [("E", False, 0), ("W", False, 30)]
+        with engine.connect() as connection:
+            outside = connection.execute(text("SELECT count(*) FROM incident WHERE district_id IS NULL")).scalar()
+        assert outside == 20
         engine.dispose()

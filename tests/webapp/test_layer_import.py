@@ -42,7 +42,7 @@ def test_vector_geojson_replaces_the_layer_and_bumps_the_version(db_session, tmp
     path = geojson_file(tmp_path / "leder.geojson", [({"klass": "Primär led", "name": "Testleden"}, ROUTE_A),
                                                      ({"klass": "secondary", "name": "Bileden"}, ROUTE_B)])
     result = layer_import.import_vector(db_session, "hazardous-goods", path, source="Länsstyrelsen (test)")
-    assert (result.version, result.features) == (before + 1, 2)
+    assert (result.version, result.count, result.unit) == (before + 1, 2, "feature")
     assert state(db_session, "hazardous-goods") == (before + 1, 2)
     info = get_layer(db_session, "hazardous-goods", "public")
     assert info.source == "Länsstyrelsen (test)" and not info.is_demo
@@ -59,7 +59,7 @@ def test_geopackage_in_sweref_picks_the_named_layer(db_session, tmp_path):
     with pytest.raises(ProblemError, match="holds 2 layers"):
         layer_import.import_vector(db_session, "drinking-water", path)
     result = layer_import.import_vector(db_session, "drinking-water", path, layer="zoner")
-    assert result.features == 1
+    assert result.count == 1
     assert 17.7 < result.bounds_lonlat[0] < 17.9
 
 
@@ -94,7 +94,7 @@ def test_a_broken_polygon_is_refused_or_repaired_on_request(db_session, tmp_path
     with pytest.raises(ProblemError, match="Self-intersection near lon"):
         layer_import.import_vector(db_session, "drinking-water", path)
     result = layer_import.import_vector(db_session, "drinking-water", path, repair=True)
-    assert result.repaired == 1 and result.features == 1
+    assert result.repaired == 1 and result.count == 1
 
 
 def geotiff(path: Path, crs: str | None, values: np.ndarray, transform) -> Path:
@@ -122,6 +122,30 @@ def test_a_geotiff_in_wgs84_becomes_a_cog_in_sweref_and_the_new_version(client, 
     assert pond["value"] == pytest.approx(0.8, abs=1e-3) and pond["cls"]["key"] == "0.5-1.0"
 
 
+def test_a_raster_import_counts_cells_with_their_size_in_pixels_and_metres(db_session, data_dir, tmp_path):
+    path = geotiff(tmp_path / "djup.tif", "EPSG:3006", np.zeros((600, 1000)), from_origin(670_000, 6_582_000, 2, 2))
+    result = layer_import.import_raster(db_session, "flood", path, data_dir)
+    assert (result.count, result.unit, result.repaired) == (600_000, "cell", None)
+    assert result.grid == layer_import.RasterGrid(1000, 600, 2.0, 2000.0, 1200.0)
+
+
+def test_cli_raster_summary_says_cells_of_metres(throwaway_database, tmp_path):
+    with throwaway_database("riskkarta_test_raster_cli") as database:
+        db.upgrade(database.url)
+        env = {"DATABASE_URL": database.url, "RISKKARTA_DATA_DIR": str(tmp_path / "data")}
+        runner = CliRunner()
+        big = geotiff(tmp_path / "big.tif", "EPSG:3006", np.zeros((1221, 1222)),
+                      from_origin(660_000, 6_590_000, 20, 20))
+        ok = runner.invoke(main, ["import", "layer", "flood", str(big)], env=env)
+        assert ok.exit_code == 0, ok.output
+        assert "flood: version 1; 1,222 × 1,221 cells of 20 m (24.4 × 24.4 km); lon 17." in ok.output
+        assert "features" not in ok.output
+        small = geotiff(tmp_path / "small.tif", "EPSG:3006", np.zeros((280, 420)),
+                        from_origin(670_000, 6_580_000, 2, 2))
+        ok = runner.invoke(main, ["import", "layer", "heat", str(small)], env=env)
+        assert "heat: version 1; 420 × 280 cells of 2 m (840 × 560 m); lon 17.98" in ok.output, ok.output
+
+
 def test_a_geotiff_without_crs_is_refused_and_the_old_raster_serves(db_session, data_dir, tmp_path):
     path = geotiff(tmp_path / "utan.tif", None, np.ones((10, 10)), from_origin(0, 10, 1, 1))
     before = get_layer(db_session, "heat", "public")
@@ -138,7 +162,7 @@ def test_incident_csv_with_lonlat_and_local_times(db_session, tmp_path):
                     "2026-06-06T14:00:00+02:00;stöld;18.0650;59.3320\n2026-06-07 01:00;Okänt;18.0,59.30\n"
                     .replace("18.0,59.30", "18.0000;59.3000"), encoding="utf-8")
     result = incidents.import_csv(db_session, path)
-    assert result.features == 3
+    assert (result.count, result.unit, result.repaired) == (3, "incident", None)
     rows = db_session.execute(shapely_text(
         "SELECT category, to_char(occurred_at AT TIME ZONE 'UTC', 'HH24:MI'), d.name FROM incident i "
         "LEFT JOIN district d ON d.id = i.district_id ORDER BY occurred_at")).all()
@@ -156,11 +180,17 @@ def shapely_text(sql):
     ("occurred_at,category,x,y\nyesterday,theft,674000,6580000\n", "Line 2: 'yesterday' is not a date"),
     ("occurred_at,category,lon,lat\n2026-01-01 10:00,theft,59.33,18.06\n", "are lon and lat swapped"),
     ("when,what\n2026-01-01,theft\n", "needs a time column"),
-], ids=["an unreadable time", "swapped lon and lat", "no coordinate columns"])
+    ("when\n2026-01-01\n", "needs a time column"),
+    ("tid;brottstyp;lon;lat\n2026-06-05 23:10;Rån;18.07;59.31\n".encode("cp1252"),
+     "bad.csv is not UTF-8 text (after line 1); give its encoding with --encoding, e.g. cp1252."),
+    ('occurred_at,category,x,y\n2026-01-01 10:00,"theft,674000,6580000\n' + "x" * 140_000 + "\n",
+     "Line 2: field larger than field limit"),
+], ids=["an unreadable time", "swapped lon and lat", "no coordinate columns", "one column", "not UTF-8",
+        "an unclosed quote"])
 def test_a_bad_incident_csv_changes_nothing(db_session, tmp_path, content, fragment):
     before = state(db_session, "crime")
     path = tmp_path / "bad.csv"
-    path.write_text(content)
+    path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content, encoding="utf-8")
     with pytest.raises(ProblemError) as refused:
         incidents.import_csv(db_session, path)
     assert fragment in refused.value.detail
@@ -176,7 +206,7 @@ def test_cli_imports_a_layer_and_prints_a_summary(throwaway_database, tmp_path):
         good = geojson_file(tmp_path / "ok.geojson", [({"class": "primary", "name": "A"}, ROUTE_A)])
         ok = runner.invoke(main, ["import", "layer", "hazardous-goods", str(good), "--licence", "CC0"], env=env)
         assert ok.exit_code == 0, ok.output
-        assert "hazardous-goods: version 1; 1 features, 0 repaired; lon 17." in ok.output
+        assert "hazardous-goods: version 1; 1 feature, 0 repaired; lon 17." in ok.output
         bad = geojson_file(tmp_path / "bad.geojson", [({"class": "primary"}, ROUTE_B), ({"class": "x"}, ROUTE_A)])
         failed = runner.invoke(main, ["import", "layer", "hazardous-goods", str(bad)], env=env)
         assert failed.exit_code == 1 and "Feature 2 has the class 'x'" in failed.output
@@ -201,5 +231,5 @@ def test_cli_imports_an_incident_csv_with_a_progress_bar(throwaway_database, tmp
         result = CliRunner().invoke(main, ["import", "layer", "crime", str(path)],
                                     env={"DATABASE_URL": database.url})
         assert result.exit_code == 0, result.output
-        assert "crime: version 1; 12000 features" in result.output
-        assert "crime: theft 12000" in result.output
+        assert "crime: version 1; 12,000 incidents; lon 18." in result.output
+        assert "crime: theft 12,000" in result.output

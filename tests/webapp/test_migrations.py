@@ -42,3 +42,25 @@ def test_models_match_the_migrations(database_url):
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_districts_loaded_before_0007_are_marked_demo_by_their_source(throwaway_database):
+    """0007 adds district.is_demo and marks the demo city that an older database holds (known by its source)."""
+    from sqlalchemy import text
+
+    from layers.demo_city import DEMO_SOURCE
+
+    with throwaway_database("riskkarta_test_migration_0007") as database:
+        db.upgrade(database.url, "0006")
+        engine = create_engine(db.normalise_url(database.url))
+        square = "ST_Multi(ST_MakeEnvelope(672000, 6579000, 674000, 6581000, 3006))"
+        with engine.begin() as connection:
+            connection.execute(text(
+                f"INSERT INTO district (code, name, committee, source, geom) VALUES "
+                f"('9', 'Norrmalm', 'Norrmalm stadsdelsnämnd', :demo, {square}), "
+                f"('R', 'Real', 'Real stadsdelsnämnd', 'Stockholms stad', {square})"), {"demo": DEMO_SOURCE})
+        db.upgrade(database.url)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT code, is_demo FROM district ORDER BY code")).all()
+        engine.dispose()
+        assert [tuple(r) for r in rows] == [("9", True), ("R", False)]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from layers.demo_city import DEMO_SOURCE, demo_districts
 from webapp.services import catalog, districts, hazards
 from webapp.services.districts import importer as district_import
+from webapp.services.imports import incidents
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ def load(session: Session, *, if_empty: bool = False) -> DemoLoad:
         return DemoLoad(districts=0, skipped=True)
     rows = [{"code": d.code, "name": d.name, "committee": d.committee, "source": DEMO_SOURCE,
              "wkb": d.geom.wkb} for d in demo_districts()]
-    district_import.upsert(session, rows)
+    district_import.upsert(session, rows, is_demo=True)
+    incidents.assign_districts(session)
     return DemoLoad(districts=len(rows), skipped=False)
 
 

@@ -9,7 +9,6 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.crs import SWEREF99TM, WGS84
-from layers.demo_city import DEMO_SOURCE
 from webapp.errors import not_found
 
 # Coordinates out: 6 decimals in degrees (~0.1 m), 2 in metres (1 cm).
@@ -77,9 +76,8 @@ def refs(session: Session) -> list[DistrictRef]:
 
 
 def is_demo(session: Session) -> bool:
-    """True when any district is the generated demo city (its source says so)."""
-    return bool(session.execute(text("SELECT bool_or(source = :demo) FROM district"),
-                                {"demo": DEMO_SOURCE}).scalar())
+    """True when any district is the generated demo city (marked so by the demo loader)."""
+    return bool(session.execute(text("SELECT bool_or(is_demo) FROM district")).scalar())
 
 
 def count(session: Session) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.crs import SWEREF99TM, WGS84, transform_geom
-from webapp.services.imports import checked_geometry, read_features, refused
+from webapp.services.imports import checked_geometry, incidents, read_features, refused
 
 # Field names tried, in order, when the caller does not name them (case-insensitive).
 NAME_FIELDS = ("name", "namn", "sdn_namn", "sdn_omarde", "stadsdelsomrade", "district")
@@ -29,8 +29,10 @@ class DistrictImport:
     features: int
     inserted: int
     updated: int
-    removed: int
+    removed: int  # real districts removed with `replace`
     repaired: int
+    demo_replaced: int  # demo districts replaced (every one there was)
+    incidents_reassigned: int  # incidents now in another district (or in none)
     source_crs: str
     bounds_lonlat: tuple[float, float, float, float]
     seconds: float
@@ -65,15 +67,16 @@ def _polygonal(number: int, label: str, geom, repair: bool) -> tuple[MultiPolygo
     return (geom if isinstance(geom, MultiPolygon) else MultiPolygon(list(shapely.get_parts(geom)))), repaired
 
 
-def upsert(session: Session, rows: list[dict]) -> int:
-    """Insert or update districts by code (rows: code, name, committee, source, wkb in 3006); returns the
-    number inserted."""
+def upsert(session: Session, rows: list[dict], *, is_demo: bool = False) -> int:
+    """Insert or update districts by code (rows: code, name, committee, source, wkb in 3006), marked as demo
+    districts or not; returns the number inserted."""
     existing = set(session.execute(text("SELECT code FROM district")).scalars())
     session.execute(text(
-        "INSERT INTO district (code, name, committee, source, geom) "
-        "VALUES (:code, :name, :committee, :source, ST_GeomFromWKB(:wkb, 3006)) "
+        "INSERT INTO district (code, name, committee, source, is_demo, geom) "
+        "VALUES (:code, :name, :committee, :source, :is_demo, ST_GeomFromWKB(:wkb, 3006)) "
         "ON CONFLICT (code) DO UPDATE SET name = excluded.name, committee = excluded.committee, "
-        "source = excluded.source, geom = excluded.geom, updated_at = now()"), rows)
+        "source = excluded.source, is_demo = excluded.is_demo, geom = excluded.geom, updated_at = now()"),
+        [{**row, "is_demo": is_demo} for row in rows])
     return len({r["code"] for r in rows} - existing)
 
 
@@ -82,7 +85,8 @@ def import_districts(session: Session, path: Path, *, layer: str | None = None, 
                      encoding: str | None = None, source: str | None = None, replace: bool = False,
                      repair: bool = False) -> DistrictImport:
     """Upsert the districts of a file by code within the caller's transaction; refuse the whole file on
-    the first problem. With `replace`, districts missing from the file are removed."""
+    the first problem. Every demo district is replaced; with `replace`, real districts missing from the file
+    are removed too. Incidents are re-assigned to the districts they now lie in."""
     started = time.perf_counter()
     data = read_features(path, layer=layer, encoding=encoding)
     name_key = _pick(data.fields, name_field, NAME_FIELDS, "name")
@@ -108,14 +112,18 @@ def import_districts(session: Session, path: Path, *, layer: str | None = None, 
         rows.append({"code": code, "name": name, "committee": committee or f"{name} stadsdelsnämnd",
                      "source": source, "wkb": multi.wkb})
 
+    # A real city replaces the whole demo city, whatever the codes: demo and real districts never mix.
+    demo_replaced = session.execute(text("DELETE FROM district WHERE is_demo")).rowcount
     inserted = upsert(session, rows)
     removed = 0
     if replace:
         removed = session.execute(text("DELETE FROM district WHERE NOT (code = ANY(:codes))"),
                                   {"codes": list(seen)}).rowcount
+    reassigned = incidents.assign_districts(session)
     union = shapely.union_all([shapely.from_wkb(r["wkb"]) for r in rows])
     west, south, east, north = transform_geom(shapely.box(*union.bounds), SWEREF99TM, WGS84).bounds
     return DistrictImport(features=len(rows), inserted=inserted, updated=len(rows) - inserted, removed=removed,
-                          repaired=repaired, source_crs=data.source_crs,
+                          repaired=repaired, demo_replaced=demo_replaced, incidents_reassigned=reassigned,
+                          source_crs=data.source_crs,
                           bounds_lonlat=(round(west, 5), round(south, 5), round(east, 5), round(north, 5)),
                           seconds=round(time.perf_counter() - started, 2))

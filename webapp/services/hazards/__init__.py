@@ -69,6 +69,7 @@ class ImportOptions:
     crs: str | None = None
     repair: bool = False
     data_dir: Path | None = None
+    category_map: Path | None = None  # source category -> class (CSV or JSON), for a hazard that maps categories
 
 
 class Evaluator:
@@ -134,6 +135,11 @@ class Evaluator:
     def import_file(self, session: Session, path: Path, options: ImportOptions, progress: ProgressFactory):
         """Replace the layer's data with a file (all or nothing, in the caller's transaction)."""
         from webapp.services.imports import layers as layer_import
+        from webapp.services.imports import refused
+
+        if options.category_map is not None:
+            raise refused(f"{self.definition.slug} has no categories to map; --category-map is for incident "
+                          "layers such as crime.")
 
         if self.definition.kind == "raster":
             return layer_import.import_raster(session, self.definition.slug, path, options.data_dir,

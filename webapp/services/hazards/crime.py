@@ -141,7 +141,9 @@ class Crime(Evaluator):
         with open(path, "rb") as handle:
             lines = sum(1 for _ in handle)
         with progress(lines, "crime: reading incidents") as bar:
-            return incidents.import_csv(session, path, source=options.source, crs=options.crs, progress=bar)
+            return incidents.import_csv(session, path, source=options.source, crs=options.crs,
+                                        category_map=options.category_map, encoding=options.encoding,
+                                        progress=bar)
 
     def load_demo(self, session: Session, data_dir: Path, sizes) -> bool:
         batch = self.definition.demo(n=sizes.incidents)

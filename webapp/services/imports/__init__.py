@@ -1,6 +1,7 @@
 """What every import shares: the refusal problem, reading a vector file, and checking each feature's geometry."""
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import shapely
@@ -34,3 +35,11 @@ def checked_geometry(label: str, geom: shapely.Geometry | None, *, dimensions: f
     except FeatureGeometryError as exc:
         hint = " Fix it in the source, or import with --repair." if "invalid geometry:" in str(exc) else ""
         raise refused(f"{label} {exc}.{hint}") from None
+
+
+def csv_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    """The dialect of a CSV from its first lines: `,` `;` or tab; a comma when the sample shows none."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
+    except csv.Error:  # a single column, or too few lines to tell
+        return csv.excel

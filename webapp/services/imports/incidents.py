@@ -14,12 +14,12 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.crs import SWEREF99TM, SWEREF99TM_BOUNDS, WGS84, parse_crs, transformer
+from geo.crs import SWEREF99TM, SWEREF99TM_BOUNDS, WGS84, CRSError, parse_crs, transformer
 from layers.crime import CELL_SIZES_M
 from layers.crime import DEFINITION as CRIME
-from webapp.i18n import both
 from webapp.services import catalog
-from webapp.services.imports import refused
+from webapp.services.imports import csv_dialect, refused
+from webapp.services.imports.categories import Categories, read_map
 from webapp.services.imports.layers import LayerImport, bounds_lonlat
 
 INCIDENT_BOUNDS = "(SELECT ST_SetSRID(ST_Expand(ST_Extent(geom), 1)::geometry, 3006) FROM incident)"
@@ -28,11 +28,6 @@ TIME_FIELDS = ("occurred_at", "time", "tid", "datetime", "datum", "date", "tidpu
 CATEGORY_FIELDS = ("category", "kategori", "brottstyp", "brottskategori", "type", "typ")
 LON_FIELDS, LAT_FIELDS = ("lon", "longitude", "lng", "long"), ("lat", "latitude")
 X_FIELDS, Y_FIELDS = ("x", "e", "easting", "east", "x_sweref"), ("y", "n", "northing", "north", "y_sweref")
-# Common words in Swedish incident reports, mapped to the layer's classes; anything else becomes "other".
-SYNONYMS = {"misshandel": "violence", "våld": "violence", "mord": "violence", "våldtäkt": "violence",
-            "olaga hot": "violence", "rån": "robbery", "stöld": "theft", "inbrott": "theft", "snatteri": "theft",
-            "cykelstöld": "theft", "fickstöld": "theft", "skadegörelse": "vandalism", "klotter": "vandalism",
-            "narkotikabrott": "drugs", "narkotika": "drugs"}
 
 
 def replace_all(session: Session, rows: Iterable[tuple[str, str, float, float]], *, source: str,
@@ -49,13 +44,24 @@ def replace_all(session: Session, rows: Iterable[tuple[str, str, float, float]],
     buffer.seek(0)
     cursor = session.connection().connection.driver_connection.cursor()
     cursor.copy_expert("COPY incident (occurred_at, category, source, geom) FROM STDIN WITH (FORMAT csv)", buffer)
-    session.execute(text(
-        "UPDATE incident AS i SET district_id = d.id FROM district AS d WHERE ST_Intersects(d.geom, i.geom)"))
+    assign_districts(session)
     rebuild_cells(session)
     session.execute(text("ANALYZE incident"))
     version = catalog.bump(session, CRIME.slug, source=source, licence="" if not is_demo else CRIME.demo_licence,
                            is_demo=is_demo, feature_count=count, bounds_sql=INCIDENT_BOUNDS)
     return version, count
+
+
+def assign_districts(session: Session) -> int:
+    """Point every incident at the district it lies in (the lowest id where districts overlap, NULL outside every
+    district), after incidents or districts changed; returns the number of incidents whose district changed."""
+    return session.execute(text("""
+        UPDATE incident AS i SET district_id = m.district_id
+        FROM (SELECT i2.id, (SELECT d.id FROM district AS d WHERE ST_Intersects(d.geom, i2.geom)
+                             ORDER BY d.id LIMIT 1) AS district_id
+              FROM incident AS i2) AS m
+        WHERE i.id = m.id AND i.district_id IS DISTINCT FROM m.district_id
+    """)).rowcount
 
 
 def rebuild_cells(session: Session) -> None:
@@ -91,52 +97,54 @@ def _parse_time(value: str, line: int) -> str:
     return moment.isoformat()
 
 
-def _category(value: str) -> str:
-    word = value.strip().lower()
-    if CRIME.class_of(word):
-        return word
-    for c in CRIME.classes:
-        if word in (label.lower() for label in both(c.label).values()):
-            return c.key
-    return SYNONYMS.get(word, "other")
-
-
 def import_csv(session: Session, path: Path, *, source: str | None = None, crs: str | None = None,
-               time_field: str | None = None, category_field: str | None = None,
-               progress: Callable[[int], None] | None = None) -> LayerImport:
+               time_field: str | None = None, category_field: str | None = None, category_map: Path | None = None,
+               encoding: str | None = None, progress: Callable[[int], None] | None = None) -> LayerImport:
     """Replace the incidents with those of a CSV: time, category, and lon/lat or x/y (SWEREF 99 TM unless `crs`).
-    Any bad row refuses the whole file, naming the line."""
+    Categories go to classes through `category_map` (the city's own values) first. The CSV is UTF-8 unless
+    `encoding`. Any bad row refuses the whole file, naming the line."""
     started = time.perf_counter()
+    categorise = Categories(read_map(category_map) if category_map is not None else None)
     try:
-        handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 (closed below)
+        handle = open(path, newline="", encoding=encoding or "utf-8-sig")  # noqa: SIM115 (closed below)
+    except LookupError:
+        raise refused(f"--encoding {encoding!r} is not an encoding Python knows (e.g. utf-8, cp1252).") from None
     except OSError as exc:
         raise refused(f"{path} cannot be read: {exc.strerror}.") from None
-    with handle:
-        sample = handle.read(4096)
-        handle.seek(0)
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
-        reader = csv.DictReader(handle, dialect=dialect)
-        header = reader.fieldnames or []
-        when = _field(header, time_field, TIME_FIELDS)
-        what = _field(header, category_field, CATEGORY_FIELDS)
-        lon, lat = _field(header, None, LON_FIELDS), _field(header, None, LAT_FIELDS)
-        x, y = _field(header, None, X_FIELDS), _field(header, None, Y_FIELDS)
-        if when is None or what is None or not ((lon and lat) or (x and y)):
-            raise refused("The CSV needs a time column (e.g. occurred_at), a category column and lon/lat or x/y "
-                          f"columns; it has {', '.join(header) or 'no header'}.")
-        use_lonlat = bool(lon and lat)
-        source_crs = WGS84 if use_lonlat else parse_crs(crs, SWEREF99TM)
-        times, categories, xs, ys = [], [], [], []
-        for line, row in enumerate(reader, start=2):
-            times.append(_parse_time(row[when] or "", line))
-            categories.append(_category(row[what] or ""))
-            try:
-                xs.append(float(row[lon if use_lonlat else x]))
-                ys.append(float(row[lat if use_lonlat else y]))
-            except (TypeError, ValueError):
-                raise refused(f"Line {line}: the coordinates are not numbers.") from None
-            if progress and line % 5000 == 0:
-                progress(5000)
+    line = 1
+    try:
+        with handle:
+            sample = handle.read(4096)
+            handle.seek(0)
+            reader = csv.DictReader(handle, dialect=csv_dialect(sample))
+            header = reader.fieldnames or []
+            when = _field(header, time_field, TIME_FIELDS)
+            what = _field(header, category_field, CATEGORY_FIELDS)
+            lon, lat = _field(header, None, LON_FIELDS), _field(header, None, LAT_FIELDS)
+            x, y = _field(header, None, X_FIELDS), _field(header, None, Y_FIELDS)
+            if when is None or what is None or not ((lon and lat) or (x and y)):
+                raise refused("The CSV needs a time column (e.g. occurred_at), a category column and lon/lat or "
+                              f"x/y columns; it has {', '.join(header) or 'no header'}.")
+            use_lonlat = bool(lon and lat)
+            source_crs = WGS84 if use_lonlat else parse_crs(crs, SWEREF99TM)
+            times, categories, xs, ys = [], [], [], []
+            for line, row in enumerate(reader, start=2):
+                times.append(_parse_time(row[when] or "", line))
+                categories.append(categorise(row[what] or ""))
+                try:
+                    xs.append(float(row[lon if use_lonlat else x]))
+                    ys.append(float(row[lat if use_lonlat else y]))
+                except (TypeError, ValueError):
+                    raise refused(f"Line {line}: the coordinates are not numbers.") from None
+                if progress and line % 5000 == 0:
+                    progress(5000)
+    except UnicodeDecodeError:
+        raise refused(f"{path.name} is not {encoding or 'UTF-8'} text (after line {line}); give its encoding "
+                      "with --encoding, e.g. cp1252.") from None
+    except csv.Error as exc:
+        raise refused(f"Line {line + 1}: {exc}.") from None
+    except CRSError as exc:
+        raise refused(f"--crs: {exc}") from None
     if not times:
         raise refused(f"{path.name} has no incidents.")
     ex, ny = transformer(source_crs, SWEREF99TM).transform(np.array(xs), np.array(ys))
@@ -147,9 +155,9 @@ def import_csv(session: Session, path: Path, *, source: str | None = None, crs: 
                       f"{'are lon and lat swapped?' if use_lonlat else 'is the CRS right (--crs)?'}")
     version, count = replace_all(session, zip(times, categories, ex.tolist(), ny.tolist(), strict=True),
                                  source=source or f"Imported from {path.name}", is_demo=False)
-    mapped = Counter(categories)
-    return LayerImport(slug=CRIME.slug, version=version, features=count, repaired=0, refused=0,
+    mapped = ", ".join(f"{k} {v:,}" for k, v in Counter(categories).most_common())
+    return LayerImport(slug=CRIME.slug, version=version, count=count, unit="incident",
                        bounds_lonlat=bounds_lonlat((float(ex.min()), float(ny.min()), float(ex.max()),
                                                      float(ny.max()))),
                        seconds=round(time.perf_counter() - started, 2),
-                       notes=(", ".join(f"{k} {v}" for k, v in mapped.most_common()),))
+                       notes=tuple(note for note in (mapped, categorise.other_summary()) if note))

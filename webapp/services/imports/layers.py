@@ -27,16 +27,28 @@ Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
+class RasterGrid:
+    """A raster's cells: how many across and down, the cell size and the ground covered, in metres."""
+
+    width: int
+    height: int
+    cell_m: float
+    width_m: float
+    height_m: float
+
+
+@dataclass(frozen=True)
 class LayerImport:
-    """What an import did, for the summary line."""
+    """What an import did, for the summary line: `count` things of kind `unit`."""
 
     slug: str
     version: int
-    features: int
-    repaired: int
-    refused: int
+    count: int
+    unit: str  # what `count` counts, singular: "feature", "incident", "cell"
     bounds_lonlat: tuple[float, float, float, float] | None
     seconds: float
+    repaired: int | None = None  # None where the import repairs nothing
+    grid: RasterGrid | None = None  # a raster's cells
     notes: tuple[str, ...] = ()
 
 
@@ -109,7 +121,7 @@ def import_vector(session: Session, slug: str, path: Path, *, layer: str | None 
     if progress:
         progress(len(rows) % 500)
     bounds = shapely.total_bounds([g for _, _, g in rows])
-    return LayerImport(slug=slug, version=version, features=count, repaired=repaired, refused=0,
+    return LayerImport(slug=slug, version=version, count=count, unit="feature", repaired=repaired,
                        bounds_lonlat=bounds_lonlat(tuple(bounds)), seconds=round(time.perf_counter() - started, 2))
 
 
@@ -170,6 +182,8 @@ def import_raster(session: Session, slug: str, path: Path, data_dir: Path, *, so
     version, info = register_raster(session, slug, target, source=source, licence=licence, is_demo=False, scale=1.0,
                                     offset=0.0, nodata=info.nodata, units=units or definition.raster.units,
                                     metadata=metadata)
-    return LayerImport(slug=slug, version=version, features=info.width * info.height, repaired=0, refused=0,
+    x0, y0, x1, y1 = info.bounds
+    grid = RasterGrid(info.width, info.height, info.resolution_m, x1 - x0, y1 - y0)
+    return LayerImport(slug=slug, version=version, count=info.width * info.height, unit="cell", grid=grid,
                        bounds_lonlat=bounds_lonlat(info.bounds), seconds=round(time.perf_counter() - started, 2),
-                       notes=(f"{info.width} × {info.height} cells at {info.resolution_m:g} m, stored as {target}",))
+                       notes=(f"stored as {target}",))
