@@ -91,7 +91,8 @@ def demo_load(if_empty: bool, resolutions: tuple[str, ...], incidents: int) -> N
         loaded = demo_service.load_layers(session, settings.data_dir, sizes=sizes, only_missing=if_empty,
                                           say=click.echo)
     if result.skipped:
-        click.echo("demo: the database already has districts; left as they are")
+        click.echo("demo: the database already has districts; left as they are (demo districts never go beside "
+                   "real ones: `make clean-db` starts from nothing)")
     else:
         click.echo(f"demo: loaded {result.districts} districts")
     click.echo(f"demo: loaded layers {', '.join(loaded)}" if loaded else "demo: every layer already has data")

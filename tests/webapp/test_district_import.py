@@ -252,3 +252,11 @@ def test_cli_real_districts_over_the_demo_city(throwaway_database, tmp_path):
             outside = connection.execute(text("SELECT count(*) FROM incident WHERE district_id IS NULL")).scalar()
         assert outside == 20
         engine.dispose()
+
+
+def test_the_demo_loader_never_puts_the_demo_city_beside_a_real_one(db_session, tmp_path):
+    from webapp.services import demo
+
+    import_districts(db_session, write_geojson(tmp_path / "w.geojson", [({"namn": "Väst", "kod": "W"}, WEST)]))
+    assert demo.load(db_session).skipped  # even without --if-empty
+    assert codes(db_session) == ["W"] and not districts.is_demo(db_session)

@@ -36,6 +36,9 @@ def load(session: Session, *, if_empty: bool = False) -> DemoLoad:
     database that has no districts yet, so an imported real city is never overwritten."""
     if if_empty and districts.count(session) > 0:
         return DemoLoad(districts=0, skipped=True)
+    if districts.count_real(session) > 0:
+        # The demo city beside a real one would put every site in two districts: never mix them.
+        return DemoLoad(districts=0, skipped=True)
     rows = [{"code": d.code, "name": d.name, "committee": d.committee, "source": DEMO_SOURCE,
              "wkb": d.geom.wkb} for d in demo_districts()]
     district_import.upsert(session, rows, is_demo=True)

@@ -84,6 +84,11 @@ def count(session: Session) -> int:
     return session.execute(text("SELECT count(*) FROM district")).scalar_one()
 
 
+def count_real(session: Session) -> int:
+    """Districts that are not the demo city's (imported from a real file)."""
+    return session.execute(text("SELECT count(*) FROM district WHERE NOT is_demo")).scalar_one()
+
+
 def bounds_lonlat(session: Session) -> tuple[float, float, float, float] | None:
     """The districts' extent in lon/lat (west, south, east, north), or None when there are none."""
     row = session.execute(text(
