@@ -162,3 +162,38 @@ def test_chromium_shows_the_district_page(live_server, artifacts, browser_page, 
     assert f"Kontroll på Söder ({lang})" in row.inner_text() and row.locator(".verdict").count() == 1
     page.screenshot(path=str(artifacts / f"district_{lang}.png"), full_page=True)
     assert log == {"outside": [], "errors": [], "failed": []}
+
+
+def test_the_viewer_links_each_district_to_its_page_and_keeps_the_geojson(client):
+    html = client.get("/").get_data(as_text=True)
+    table = re.search(r'<table class="districts">.*?</table>', html, re.S).group(0)
+    assert '<a href="/districts/11">Södermalm</a>' in table and "/api/districts/" not in table
+    assert 'href="/api/districts" type="application/geo+json"' in html
+    assert '<a href="/districts/11?lang=en">Södermalm</a>' in client.get("/?lang=en").get_data(as_text=True)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_chromium_opens_a_district_page_from_the_viewers_side_panel(live_server, artifacts, browser_page, lang):
+    """Click Södermalm in the viewer's panel: its page, with the committee, the area, the layers with their
+    summaries and the checks that touch it, in the viewer's language."""
+    page, log = browser_page
+    check = _post_check(page, live_server, f"Från kartan ({lang})")
+    page.goto(live_server + "/" + ("?lang=en" if lang == "en" else ""), wait_until="networkidle")
+    page.locator("table.districts").get_by_role("link", name="Södermalm", exact=True).click()
+    page.wait_for_url(re.compile(r"/districts/11(\?lang=en)?$"))
+    page.wait_for_load_state("networkidle")
+    t = TEXTS[lang]
+    assert page.locator("html").get_attribute("lang") == lang
+    assert page.locator("dd.committee").inner_text() == "Södermalm stadsdelsnämnd"
+    assert page.locator("dd.area").inner_text().split(" (")[0].endswith(" ha")
+    assert page.get_by_role("heading", name=t["layers"]).is_visible()
+    for slug in ("flood", "heat", "hazardous-goods", "drinking-water", "crime"):
+        layer = page.locator(f".district-layer[data-slug='{slug}']")
+        if layer.count():  # a layer with nothing in the district is named below instead
+            assert layer.locator("tbody tr").count() >= 1 and layer.locator("thead th").count() == 2
+    assert t["share"] in page.locator(".district-layer[data-slug=flood]").inner_text()
+    row = page.locator(f"tr[data-check-id='{check['id']}']")
+    assert f"Från kartan ({lang})" in row.inner_text()
+    page.screenshot(path=str(artifacts / f"district_from_viewer_{lang}.png"), full_page=True)
+    assert log == {"outside": [], "errors": [], "failed": []}
