@@ -1,9 +1,11 @@
-"""RFC 9457 problem details: one error type, one exception → status table, one renderer."""
+"""RFC 9457 problem details: one error type, one exception → status table, one renderer. A browser on a page gets
+the same error as an HTML page in the page's language (`error.html`); the API, OGC and tile routes, and any client
+asking for JSON, get problem+json."""
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, json, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -85,6 +87,25 @@ CONVERTERS = {
 }
 
 
+# What the HTML error page says per status: a title and what the reader can do, English msgids translated where the
+# page is rendered; a status not here takes its class's (4xx: 400, 5xx: 500).
+PAGE_TEXTS = {
+    400: (N_("The request could not be used"),
+          N_("The address or what was sent holds something this page cannot use. Check it and try again.")),
+    404: (N_("Not found"),
+          N_("There is nothing at this address. The link may be old, or what it pointed to may have been removed.")),
+    405: (N_("Not possible at this address"),
+          N_("This address cannot be used that way. Open it as a link instead.")),
+    413: (N_("Too large"), N_("What was sent is larger than the service accepts.")),
+    422: (N_("The request could not be used"),
+          N_("What was sent could not be read as the page needs it.")),
+    500: (N_("Something went wrong"),
+          N_("An error occurred on our side and has been logged. Try again in a while.")),
+    503: (N_("The map database cannot be reached"),
+          N_("The service cannot reach its database right now. Try again in a moment.")),
+}
+
+
 def render(problem: ProblemError) -> Response:
     response = Response(json.dumps(problem.to_dict(), ensure_ascii=False), status=problem.status,
                         mimetype=PROBLEM_JSON)
@@ -93,13 +114,47 @@ def render(problem: ProblemError) -> Response:
     return response
 
 
+def _negotiated() -> bool:
+    """Whether the answer to an error depends on Accept: on every route but the API, OGC and tile routes."""
+    return not request.path.startswith(("/api", "/ogc", "/tiles"))
+
+
 def _wants_html() -> bool:
     """Pages get HTML error pages; the API, OGC and tile routes always get problem+json."""
-    path = request.path
-    if path.startswith(("/api", "/ogc", "/tiles")):
+    if not _negotiated():
         return False
     best = request.accept_mimetypes.best_match(["text/html", "application/json", PROBLEM_JSON])
     return best == "text/html"
+
+
+def _page(problem: ProblemError, *, show_detail: bool) -> Response:
+    """The error as an HTML page in the page's language, with its status; the detail (always English) is shown
+    where it says more than the title, never for a 5xx (no internals, no traceback)."""
+    lang = current_language()
+    status = problem.status
+    title, explanation = PAGE_TEXTS.get(status) or PAGE_TEXTS[500 if status >= 500 else 400]
+    detail = problem.detail if show_detail and status < 500 else None
+    body = render_template("error.html", status=status, title=gettext_in(lang, title),
+                           explanation=gettext_in(lang, explanation), detail=detail)
+    response = Response(body, status=status, mimetype="text/html")
+    if status == 405 and "allow" in problem.extra:
+        response.headers["Allow"] = ", ".join(problem.extra["allow"])
+    return response
+
+
+def respond(problem: ProblemError, *, show_detail: bool = True) -> Response:
+    """A problem as problem+json, or as an HTML page for a browser on a page (content negotiation on Accept)."""
+    if _wants_html():
+        try:
+            response = _page(problem, show_detail=show_detail)
+        except Exception:  # the error page itself failed (a template, the catalogues): the problem still answers
+            log.exception("the HTML error page failed for %s %s", request.method, request.path)
+            response = render(problem)
+    else:
+        response = render(problem)
+    if _negotiated():
+        response.vary.add("Accept")
+    return response
 
 
 def register(app: Flask) -> None:
@@ -109,36 +164,38 @@ def register(app: Flask) -> None:
     def _refuse_nul():
         # PostgreSQL cannot store NUL in text or JSONB; no identifier or value of ours holds one.
         if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
-            return render(ProblemError(400, "bad-request", "Bad request",
-                                       "The address holds a NUL character, which no name or value here can contain."))
+            return respond(ProblemError(400, "bad-request", "Bad request",
+                                        "The address holds a NUL character, which no name or value here can contain."))
         if request.method in ("POST", "PUT", "PATCH") and request.content_length and \
                 request.content_length <= 10_000_000:
             body = request.get_data(cache=True)
             if b"\x00" in body or b"\\u0000" in body:
-                return render(ProblemError(400, "bad-request", "Bad request",
-                                           "The body holds a NUL character (\\u0000), which no value here can "
-                                           "contain."))
+                return respond(ProblemError(400, "bad-request", "Bad request",
+                                            "The body holds a NUL character (\\u0000), which no value here can "
+                                            "contain."))
         return None
 
     @app.errorhandler(ProblemError)
     def _problem(exc: ProblemError):
-        return render(exc)
+        return respond(exc)
 
     for exc_type, convert in CONVERTERS.items():
-        app.register_error_handler(exc_type, lambda exc, convert=convert: render(convert(exc)))
+        app.register_error_handler(exc_type, lambda exc, convert=convert: respond(convert(exc)))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        if _wants_html():
+        if exc.code is None or exc.code < 400:  # not an error (a redirect raised as an exception)
             return exc
         extra = {}
         if exc.code == 405 and exc.valid_methods:
             extra["allow"] = sorted(exc.valid_methods)
         slug = (exc.name or "error").lower().replace(" ", "-")
-        return render(ProblemError(exc.code or 500, slug, exc.name, exc.description or exc.name, **extra))
+        # werkzeug's descriptions are generic English: the HTML page says it in the reader's language instead.
+        return respond(ProblemError(exc.code, slug, exc.name, exc.description or exc.name, **extra),
+                       show_detail=False)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return render(ProblemError(500, "internal-error", "Internal error",
-                                   "Something went wrong on our side; the error has been logged."))
+        return respond(ProblemError(500, "internal-error", "Internal error",
+                                    "Something went wrong on our side; the error has been logged."))

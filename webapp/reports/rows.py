@@ -35,10 +35,15 @@ def _detail(parts: tuple, lang: str) -> str:
     return " (" + " ".join(words).replace(" ,", ",") + ")" if words else ""
 
 
+def texts(rows: list[hazards.Row], lang: str) -> list[tuple[str, str]]:
+    """Typed rows (a verdict's values, a district summary) as (label, readable value) in one language."""
+    return [(row.label[_lang(lang)] + _detail(row.detail, lang), value_text(row.kind, row.value, lang))
+            for row in rows]
+
+
 def rows(verdict: Verdict, lang: str) -> list[tuple[str, str]]:
     """(label, readable value) rows of one verdict, in its hazard's reading order."""
     found = hazards.for_hazard(verdict.hazard)
     if found is None:  # a check saved with a hazard that is no longer registered
         return [(m.key.replace("_", " "), fmt.plain(m.value, lang)) for m in verdict.measures]
-    return [(row.label[_lang(lang)] + _detail(row.detail, lang), value_text(row.kind, row.value, lang))
-            for row in found.rows(verdict)]
+    return texts(found.rows(verdict), lang)

@@ -171,6 +171,24 @@ class Evaluator:
                                           is_demo=True, metadata=d.metadata)
         return True
 
+    # --- the district page ----------------------------------------------------------------------------------
+
+    def district_summary(self, session: Session, info: LayerInfo, district_geom: shapely.Geometry) -> list[Row]:
+        """What the layer holds inside a district (EPSG:3006), as rows; [] when nothing of it is there. The defaults
+        of the kinds: a vector layer's features by class, a raster layer's share of the area per class (an overview
+        read, webapp.services.hazards.district)."""
+        from webapp.services.hazards import district
+
+        if self.definition.kind == "raster":
+            return district.raster_shares(info, district_geom)
+        return district.features_by_class(session, info, district_geom)
+
+    def district_measure(self, info: LayerInfo) -> dict[str, str]:
+        """What the values of `district_summary` are, in both languages: the heading of their column."""
+        if self.definition.kind == "raster":
+            return both("Share of the mapped area")
+        return both("Features")
+
     # --- OGC API Features ---------------------------------------------------------------------------------
 
     def ogc_collection(self):

@@ -50,6 +50,13 @@ _CELLS_MVT = text("""
         WHERE c.size_m = :cell AND c.n >= :k AND c.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 3006)
     ) AS t WHERE t.geom IS NOT NULL
 """)
+# The district page: incidents inside the district over the period, per category (counts only, never points).
+_IN_DISTRICT = text("""
+    SELECT i.category, count(*) FROM incident AS i
+    WHERE ST_Intersects(i.geom, ST_GeomFromWKB(:wkb, 3006))
+      AND i.occurred_at >= now() - make_interval(months => :months)
+    GROUP BY i.category
+""")
 _POINTS_EXTENT = """
     SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), t0, t1 FROM (SELECT ST_Transform(ST_Segmentize(
         ST_SetSRID(ST_Extent(geom)::geometry, 3006), 500), 4326) AS b, min(occurred_at) AS t0,
@@ -69,6 +76,22 @@ def city_baseline(session: Session, version: int, months: int) -> tuple[int, flo
         count, area = session.execute(CITY_BASELINE, {"months": months}).one()
         _baselines[key] = (int(count or 0), float(area or 0.0))
     return _baselines[key]
+
+
+def k_anonymous(counts: dict[str, int], order: list[str], k: int) -> tuple[list[tuple[str, int]], list[str], int]:
+    """The categories to show one by one, the ones shown pooled, and the pool's count, such that every count shown
+    is at least k and none below k can be worked out from the others and the total: the categories under k are
+    pooled, and while the pool holds fewer than k the smallest shown category joins it. An empty pool counts 0."""
+    shown = sorted(((c, n) for c, n in counts.items() if n >= k),
+                   key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    pooled = [c for c in order if counts.get(c, 0) < k] + sorted(c for c in counts if c not in order and counts[c] < k)
+    pool = sum(counts.get(c, 0) for c in pooled)
+    while 0 < pool < k and shown:
+        smallest = min(shown, key=lambda item: item[1])
+        shown.remove(smallest)
+        pooled.append(smallest[0])
+        pool += smallest[1]
+    return shown, [c for c in order if c in pooled] + [c for c in pooled if c not in order], pool
 
 
 class Crime(Evaluator):
@@ -115,6 +138,28 @@ class Crime(Evaluator):
             Row(both("Compared with the city's average"), "ratio", v.value("ratio_to_city_average")),
             Row(both("Computed hotspots"), "text", v.value("computed_hotspots")),
             Row(both("Drawn hotspots in situation pictures"), "text", v.value("drawn_hotspots"))]
+
+    # --- the district page: counts over the last months, k-anonymous, never points -------------------------
+
+    def district_summary(self, session: Session, info: LayerInfo, district_geom) -> list[Row]:
+        months, k = self.definition.rules.months, K_ANONYMITY
+        counts = {c: int(n) for c, n in session.execute(_IN_DISTRICT, {"wkb": district_geom.wkb,
+                                                                        "months": months}).all()}
+        total = sum(counts.values())
+        if total < k:
+            return [Row(both("All reported incidents"), "number", f"< {k}")]
+        order = [c.key for c in self.definition.classes]
+        shown, pooled, pool = k_anonymous(counts, order, k)
+        labels = {key: both(c.label) for key in order if (c := self.definition.class_of(key))}
+        rows = [Row(both("All reported incidents"), "number", total)]
+        rows += [Row(labels.get(c, {"sv": c, "en": c}), "number", n) for c, n in shown]
+        if pool:
+            names = {lang: ", ".join(labels.get(c, {}).get(lang, c) for c in pooled) for lang in LANGUAGES}
+            rows.append(Row(both("Other categories together"), "number", pool, detail=(names,)))
+        return rows
+
+    def district_measure(self, info: LayerInfo) -> dict[str, str]:
+        return both("Reported incidents in the last %(months)s months", months=self.definition.rules.months)
 
     # --- tiles: k-anonymous cells for everyone, points from z13 for the roles cleared for them ----------------
 
