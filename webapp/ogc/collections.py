@@ -17,10 +17,10 @@ from webapp.ogc.common import (
     url,
     wants_html,
 )
-from webapp.services.ogc import features
+from webapp.services.ogc import collections as ogc_collections
 
 
-def collection_body(c: features.Collection) -> dict:
+def collection_body(c: ogc_collections.Collection) -> dict:
     links = [
         link(url("ogc.get_collection", collection_id=c.id), "self", JSON, "This collection"),
         link(url("ogc.get_collection", collection_id=c.id, f="html"), "alternate", HTML, "This collection"),
@@ -35,7 +35,7 @@ def collection_body(c: features.Collection) -> dict:
     if c.bbox is not None:
         extent["spatial"] = {"bbox": [list(c.bbox)], "crs": CRS84_URI}
     if c.interval is not None:
-        extent["temporal"] = {"interval": [list(c.interval)], "trs": features.GREGORIAN}
+        extent["temporal"] = {"interval": [list(c.interval)], "trs": ogc_collections.GREGORIAN}
     if extent:
         body["extent"] = extent
     body.update(itemType="feature", crs=list(c.crs), storageCrs=c.storage_crs)
@@ -44,14 +44,14 @@ def collection_body(c: features.Collection) -> dict:
 
 @bp.get("/collections")
 def list_collections():
-    found = features.collections(get_session(), current_role(), lang())
+    found = ogc_collections.collections(get_session(), current_role(), lang())
     body = {"links": self_links("ogc.list_collections"), "collections": [collection_body(c) for c in found]}
     return html_response("collections.html", body=body) if wants_html() else json_response(body)
 
 
 @bp.get("/collections/<collection_id>")
 def get_collection(collection_id: str):
-    c = features.collection(get_session(), current_role(), collection_id, lang())
+    c = ogc_collections.collection(get_session(), current_role(), collection_id, lang())
     body = collection_body(c)
     body["links"][:2] = self_links("ogc.get_collection", collection_id=collection_id)
     return html_response("collection.html", body=body) if wants_html() else json_response(body)

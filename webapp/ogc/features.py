@@ -23,6 +23,7 @@ from webapp.ogc.common import (
     url,
     wants_html,
 )
+from webapp.services.ogc import collections as ogc_collections
 from webapp.services.ogc import features
 from webapp.services.ogc import query as ogc_query
 
@@ -30,7 +31,7 @@ from webapp.services.ogc import query as ogc_query
 @bp.get("/collections/<collection_id>/queryables")
 def queryables(collection_id: str):
     """The properties a client may filter items on (a JSON Schema, as OGC API Features Part 3 shapes it)."""
-    c = features.collection(get_session(), current_role(), collection_id, lang())
+    c = ogc_collections.collection(get_session(), current_role(), collection_id, lang())
     body = {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": url("ogc.queryables", collection_id=collection_id), "type": "object",
             "title": c.title, "properties": {name: {"title": name, "type": "string"} for name in c.queryables}}
@@ -62,13 +63,13 @@ def _items_links(collection_id: str, query: ogc_query.ItemsQuery, page: features
 def list_items(collection_id: str):
     """A page of features: bbox, limit/offset, crs, datetime and the collection's queryables."""
     session, role = get_session(), current_role()
-    c = features.collection(session, role, collection_id, lang()) if wants_html() else None
-    queryable = c.queryables if c else features.queryables_of(collection_id)
+    c = ogc_collections.collection(session, role, collection_id, lang()) if wants_html() else None
+    queryable = c.queryables if c else ogc_collections.queryables_of(collection_id)
     query = ogc_query.parse_items_query(request.args.to_dict(), queryable,
-                                       temporal=features.is_temporal(collection_id))
+                                       temporal=ogc_collections.is_temporal(collection_id))
     page = features.items(session, role, collection_id, query)
     if page.number_returned == 0 and c is None:
-        features.collection(session, role, collection_id)  # 404 when the collection does not exist
+        ogc_collections.collection(session, role, collection_id)  # 404 when the collection does not exist
     links = _items_links(collection_id, query, page)
     if c is not None:
         return html_response("items.html", collection=c, features=json.loads(page.features_json), links=links,

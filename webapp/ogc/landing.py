@@ -20,7 +20,7 @@ from webapp.ogc.common import (
     wants_html,
 )
 from webapp.ogc.openapi import openapi
-from webapp.services.ogc import features
+from webapp.services.ogc import collections as ogc_collections
 
 _CONF = "http://www.opengis.net/spec/ogcapi-features-{}/1.0/conf/{}"
 CONFORMANCE = [_CONF.format(1, "core"), _CONF.format(1, "geojson"), _CONF.format(1, "html"),
@@ -52,7 +52,7 @@ def conformance():
 @bp.get("/api")
 def api_definition():
     """The OpenAPI 3.0 definition, listing each visible collection's own query parameters."""
-    visible = features.collections(get_session(), current_role(), lang())
+    visible = ogc_collections.collections(get_session(), current_role(), lang())
     document = openapi(visible)
     if wants_html():
         return html_response("api.html", document=document)

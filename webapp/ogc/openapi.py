@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from webapp.ogc.common import GEOJSON, HTML, JSON, OPENAPI, TITLE, url
-from webapp.services.ogc import features
+from webapp.services.ogc import collections as ogc_collections
 from webapp.services.ogc import query as ogc_query
 
 
@@ -12,7 +12,7 @@ def _param(name: str, description: str, schema: dict, in_: str = "query", requir
         {"name": name, "in": in_, "required": True, "description": description, "schema": schema}
 
 
-def openapi(visible: list[features.Collection]) -> dict:
+def openapi(visible: list[ogc_collections.Collection]) -> dict:
     crs_enum = {"type": "string", "format": "uri", "enum": list(ogc_query.CRS_LIST)}
     common = [_param("f", "Response format.", {"type": "string", "enum": ["json", "html"]}),
               _param("lang", "Language of titles (sv or en).", {"type": "string", "enum": ["sv", "en"]})]

@@ -144,11 +144,11 @@ class Crime(Evaluator):
         incidents.replace_all(session, incident_rows(batch), source=self.definition.demo_source, is_demo=True)
         return True
 
-    def ogc_collection(self):
+    def ogc_collections(self) -> tuple:
         """The incident points, for the city office and administrators only (DESIGN §7)."""
-        from webapp.services.ogc.features import OwnCollection, Source
+        from webapp.services.ogc.collections import OwnCollection, Source
 
-        return OwnCollection(
+        points = OwnCollection(
             id=self.definition.slug,
             title=N_("Crime: reported incidents (points)"),
             description=N_("Reported incidents as points; for the city office and administrators only."),
@@ -157,6 +157,6 @@ class Crime(Evaluator):
                 "json_build_object('category', i.category, 'occurred_at', i.occurred_at, 'district', d.code)",
                 {"category": "i.category"}, temporal="i.occurred_at"),
             extent_sql=_POINTS_EXTENT, provenance_sql=_PROVENANCE, visible=may_see_incident_points)
-
+        return (points,)
 
 EVALUATOR = Crime(registry.LAYERS["crime"])
