@@ -66,7 +66,8 @@ def list_items(collection_id: str):
     c = ogc_collections.collection(session, role, collection_id, lang()) if wants_html() else None
     queryable = c.queryables if c else ogc_collections.queryables_of(collection_id)
     query = ogc_query.parse_items_query(request.args.to_dict(), queryable,
-                                       temporal=ogc_collections.is_temporal(collection_id))
+                                       temporal=ogc_collections.is_temporal(collection_id),
+                                       parameters=ogc_collections.parameters_of(collection_id))
     page = features.items(session, role, collection_id, query)
     if page.number_returned == 0 and c is None:
         ogc_collections.collection(session, role, collection_id)  # 404 when the collection does not exist

@@ -47,6 +47,8 @@ def openapi(visible: list[ogc_collections.Collection]) -> dict:
     for c in visible:  # each collection's own parameters: its queryables, and nothing else
         extra = [_param(name, f"Only features whose {name} equals this value.", {"type": "string"})
                  for name in c.queryables]
+        extra += [_param(p.name, p.description, {"type": "string", "enum": list(p.choices), "default": p.default})
+                  for p in c.parameters]
         paths[f"/collections/{c.id}/items"] = get(f"Features of {c.id}", items_params + extra, GEOJSON)
     return {"openapi": "3.0.3",
             "info": {"title": TITLE, "version": "1.0.0",

@@ -16,7 +16,7 @@ from layers.base import LEVEL, may_see
 from webapp.errors import not_found
 from webapp.i18n import N_, gettext_in
 from webapp.services import districts
-from webapp.services.ogc.query import CRS_LIST, STORAGE_CRS
+from webapp.services.ogc.query import CRS_LIST, STORAGE_CRS, Parameter
 
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 DISTRICTS = "districts"
@@ -26,9 +26,13 @@ class Source:
     """How one kind of collection maps to SQL: fragments fixed in code, never built from a request."""
 
     def __init__(self, from_: str, where: str, key: str, id_: str, geom: str, props: str,
-                 filters: dict[str, str], temporal: str | None = None) -> None:
+                 filters: dict[str, str], temporal: str | None = None, parameters: tuple[Parameter, ...] = (),
+                 int_ids: bool = True) -> None:
         self.from_, self.where, self.key, self.id, self.geom = from_, where, key, id_, geom
         self.props, self.filters, self.temporal = props, filters, temporal
+        # `parameters` are bound into `where` (as NULL when one feature is asked for by its id); `int_ids`: the
+        # feature ids are integers (a string id is refused before SQL), otherwise text.
+        self.parameters, self.int_ids = parameters, int_ids
 
 
 SOURCES = {
@@ -36,7 +40,7 @@ SOURCES = {
         "district d", "TRUE", "d.id", "d.code", "d.geom",
         "json_build_object('code', d.code, 'name', d.name, 'committee', d.committee, 'source', d.source, "
         "'area_km2', round((ST_Area(d.geom) / 1e6)::numeric, 3), 'updated_at', d.updated_at)",
-        {"code": "d.code", "name": "d.name", "committee": "d.committee"}),
+        {"code": "d.code", "name": "d.name", "committee": "d.committee"}, int_ids=False),
     "layer": Source(
         "layer_feature f",
         "f.layer_id = (SELECT id FROM layer WHERE slug = :slug AND kind = 'vector' "
@@ -76,6 +80,12 @@ def _reserved(own: dict[str, OwnCollection]) -> list[str]:
     return [DISTRICTS, *own, *with_own]
 
 
+def parameters_of(collection_id: str) -> tuple[Parameter, ...]:
+    """A collection's own query parameters (a hazard's own collection may have some)."""
+    own = own_collections().get(collection_id)
+    return own.source.parameters if own is not None else ()
+
+
 def is_temporal(collection_id: str) -> bool:
     own = own_collections().get(collection_id)
     return own is not None and own.source.temporal is not None
@@ -96,6 +106,7 @@ class Collection:
     attribution: str | None = None
     license: str | None = None
     demo: bool = False
+    parameters: tuple[Parameter, ...] = ()
 
 
 def levels(role: str) -> list[str]:
@@ -178,7 +189,8 @@ def _own_collection(session: Session, c: OwnCollection, lang: str) -> Collection
     return Collection(
         c.id, gettext_in(lang, c.title), _described(gettext_in(lang, c.description), bool(demo), lang),
         tuple(c.source.filters), bbox=_bbox(row), interval=None if row[4] is None else (_iso(row[4]), _iso(row[5])),
-        temporal=c.source.temporal is not None, attribution=source, license=licence or None, demo=bool(demo))
+        temporal=c.source.temporal is not None, attribution=source, license=licence or None, demo=bool(demo),
+        parameters=c.source.parameters)
 
 
 def collections(session: Session, role: str, lang: str = "sv", only: str | None = None) -> list[Collection]:

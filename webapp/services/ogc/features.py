@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from geo.crs import SWEREF99TM, SWEREF99TM_AREA_LONLAT, WGS84
 from webapp.errors import ProblemError, not_found
-from webapp.services.ogc.collections import DISTRICTS, SOURCES, Source, levels, own_collections
+from webapp.services.ogc.collections import SOURCES, Source, levels, own_collections
 from webapp.services.ogc.query import ItemsQuery
 
 DIGITS = {WGS84: 6, SWEREF99TM: 2}
@@ -46,7 +46,7 @@ def _geometry_sql(source: Source, srid: int) -> str:
 
 
 def _where(source: Source, collection_id: str, query: ItemsQuery, role: str) -> tuple[str, dict]:
-    clauses, params = [source.where], {"slug": collection_id, "levels": levels(role)}
+    clauses, params = [source.where], {"slug": collection_id, "levels": levels(role), **query.options}
     if query.bbox is not None:
         box = query.bbox
         if query.bbox_srid == WGS84:
@@ -113,13 +113,13 @@ def item(session: Session, role: str, collection_id: str, feature_id: str, srid:
         source = _source_of(collection_id, role)
     except ProblemError:
         raise missing from None
-    if source is not SOURCES[DISTRICTS]:
+    if source.int_ids:
         if not feature_id.isdigit() or len(feature_id) > 18:
             raise missing
         key: int | str = int(feature_id)
     else:
         key = feature_id
-    where, params = _where(source, collection_id, ItemsQuery(), role)
+    where, params = _where(source, collection_id, ItemsQuery(options={p.bind: None for p in source.parameters}), role)
     sql = f"SELECT ({_feature_sql(source, srid)})::text FROM {source.from_} WHERE {where} AND {source.id} = :fid"
     row = session.execute(text(sql), {**params, "fid": key}).scalar()
     if row is None:

@@ -5,8 +5,10 @@ Everything a client sends is validated here with a message a person can act on; 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from geo.crs import CRS84_URI, SWEREF99TM, WGS84, crs_uri
 from webapp.errors import ProblemError
@@ -36,6 +38,26 @@ class ItemsQuery:
     bbox_srid: int = WGS84
     interval: tuple[datetime | None, datetime | None] | None = None
     filters: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # the collection's own parameters, by bind name
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A query parameter of one collection beyond bbox, datetime and the queryables (e.g. a cell size): the values
+    it accepts and its default. Its converted value is bound into the collection's SQL as `:bind`."""
+
+    name: str
+    description: str  # English, for the API definition
+    choices: tuple[str, ...]
+    default: str
+    bind: str
+    convert: Callable[[str], Any] = str
+
+    def value(self, args: dict[str, str]) -> Any:
+        raw = args.get(self.name, self.default)
+        if raw not in self.choices:
+            raise _bad(f"Invalid {self.name}", f"{self.name} must be one of {', '.join(self.choices)}, not {raw!r}.")
+        return self.convert(raw)
 
 
 
@@ -116,9 +138,11 @@ def _parse_datetime(raw: str) -> tuple[datetime | None, datetime | None]:
 
 
 def parse_items_query(args: dict[str, str], queryables: tuple[str, ...], temporal: bool,
-                      extra_allowed: tuple[str, ...] = ("f", "lang")) -> ItemsQuery:
-    """Validate an items request's parameters; anything unknown is a 400 naming what is allowed."""
-    known = {"bbox", "bbox-crs", "limit", "offset", "crs", "datetime", *extra_allowed}
+                      extra_allowed: tuple[str, ...] = ("f", "lang"),
+                      parameters: tuple[Parameter, ...] = ()) -> ItemsQuery:
+    """Validate an items request's parameters (the collection's own `parameters` too, defaults filled in); anything
+    unknown is a 400 naming what is allowed."""
+    known = {"bbox", "bbox-crs", "limit", "offset", "crs", "datetime", *extra_allowed, *(p.name for p in parameters)}
     unknown = sorted(set(args) - known - set(queryables))
     if unknown:
         allowed = ", ".join(sorted(known | set(queryables)))
@@ -135,6 +159,7 @@ def parse_items_query(args: dict[str, str], queryables: tuple[str, ...], tempora
     interval = _parse_datetime(args["datetime"]) if "datetime" in args else None
     return ItemsQuery(limit=limit, offset=offset, srid=srid, bbox=bbox, bbox_srid=bbox_srid,
                       interval=interval if temporal else None,
-                      filters={name: args[name] for name in queryables if name in args})
+                      filters={name: args[name] for name in queryables if name in args},
+                      options={p.bind: p.value(args) for p in parameters})
 
 
