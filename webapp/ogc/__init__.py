@@ -1,9 +1,9 @@
 """OGC API under /ogc: thin views over webapp.services.ogc; JSON (GeoJSON for items) or HTML.
 
 One blueprint (common.py, with the negotiation and links every view shares), one module per part: landing.py
-(landing page, conformance, API definition; openapi.py builds the definition), collections.py and features.py
-(OGC API Features)."""
-from webapp.ogc import collections, features, landing  # noqa: F401  (each module registers its routes)
+(landing page, conformance, API definition; openapi.py builds the definition), collections.py, features.py
+(OGC API Features) and coverages.py (OGC API Coverages)."""
+from webapp.ogc import collections, coverages, features, landing  # noqa: F401  (each module registers its routes)
 from webapp.ogc.common import bp
 
 __all__ = ["bp"]

@@ -17,6 +17,7 @@ from webapp.ogc.common import (
     url,
     wants_html,
 )
+from webapp.ogc.coverages import coverage_links
 from webapp.services.ogc import collections as ogc_collections
 
 
@@ -24,11 +25,16 @@ def collection_body(c: ogc_collections.Collection) -> dict:
     links = [
         link(url("ogc.get_collection", collection_id=c.id), "self", JSON, "This collection"),
         link(url("ogc.get_collection", collection_id=c.id, f="html"), "alternate", HTML, "This collection"),
-        link(url("ogc.list_items", collection_id=c.id), "items", GEOJSON, "Features"),
-        link(url("ogc.list_items", collection_id=c.id, f="html"), "items", HTML, "Features"),
-        link(url("ogc.queryables", collection_id=c.id), "http://www.opengis.net/def/rel/ogc/1.0/queryables",
-             "application/schema+json", "Queryables"),
     ]
+    if c.kind == "coverage":
+        links += coverage_links(c.id)
+    else:
+        links += [
+            link(url("ogc.list_items", collection_id=c.id), "items", GEOJSON, "Features"),
+            link(url("ogc.list_items", collection_id=c.id, f="html"), "items", HTML, "Features"),
+            link(url("ogc.queryables", collection_id=c.id), "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                 "application/schema+json", "Queryables"),
+        ]
     body = {"id": c.id, "title": c.title, "description": c.description, "links": links,
             "attribution": c.attribution, "license": c.license, "demo": c.demo}
     extent: dict = {}
@@ -38,7 +44,11 @@ def collection_body(c: ogc_collections.Collection) -> dict:
         extent["temporal"] = {"interval": [list(c.interval)], "trs": ogc_collections.GREGORIAN}
     if extent:
         body["extent"] = extent
-    body.update(itemType="feature", crs=list(c.crs), storageCrs=c.storage_crs)
+    if c.kind == "feature":
+        body["itemType"] = "feature"
+    # GDAL's OAPIF driver skips "Coverage" collections, and its OGCAPI raster driver skips "Vector" ones.
+    body.update(layerDataType="Coverage" if c.kind == "coverage" else "Vector", crs=list(c.crs),
+                storageCrs=c.storage_crs)
     return body
 
 

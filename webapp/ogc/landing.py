@@ -23,8 +23,12 @@ from webapp.ogc.openapi import openapi
 from webapp.services.ogc import collections as ogc_collections
 
 _CONF = "http://www.opengis.net/spec/ogcapi-features-{}/1.0/conf/{}"
+_COVERAGES = "http://www.opengis.net/spec/ogcapi-coverages-1/1.0/conf/{}"
+# Coverages: core and the GeoTIFF encoding. bbox, subset and scale-size are offered (see the API definition) but
+# not every option of the draft's subsetting and scaling classes, so those are not claimed.
 CONFORMANCE = [_CONF.format(1, "core"), _CONF.format(1, "geojson"), _CONF.format(1, "html"),
-               _CONF.format(1, "oas30"), _CONF.format(2, "crs")]
+               _CONF.format(1, "oas30"), _CONF.format(2, "crs"),
+               _COVERAGES.format("core"), _COVERAGES.format("geotiff")]
 
 
 @bp.get("")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from webapp.ogc.common import GEOJSON, HTML, JSON, OPENAPI, TITLE, url
 from webapp.services.ogc import collections as ogc_collections
+from webapp.services.ogc import coverages
 from webapp.services.ogc import query as ogc_query
 
 
@@ -44,7 +45,27 @@ def openapi(visible: list[ogc_collections.Collection]) -> dict:
         "/collections/{collectionId}/items/{featureId}": get(
             "A feature", [cid, fid, *common, _param("crs", "CRS of the response.", crs_enum)], GEOJSON),
     }
-    for c in visible:  # each collection's own parameters: its queryables, and nothing else
+    coverage_params = [
+        cid,
+        _param("bbox", "Subset: minx,miny,maxx,maxy in the axis order of bbox-crs (CRS84: lon,lat; EPSG:3006: N,E).",
+               {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}),
+        _param("bbox-crs", "CRS of bbox.", crs_enum),
+        _param("subset", "Subset in EPSG:3006, instead of bbox: E(low:high),N(low:high); '*' for an open end.",
+               {"type": "string"}),
+        _param("scale-size", f"Output size in pixels, E(width),N(height), each at most {coverages.MAX_PX} (GDAL sends "
+               f"scaleSize). Without it: the COG's resolution, or the finest overview that fits {coverages.MAX_PX} "
+               f"px a side.", {"type": "string"}),
+        _param("f", "Response format.", {"type": "string", "enum": ["tif"]}),
+    ]
+    paths["/collections/{collectionId}/coverage"] = {"get": {
+        "summary": "A raster layer's coverage: GeoTIFF, EPSG:3006, float32 physical values, NaN no-data",
+        "parameters": coverage_params,
+        "responses": {"200": {"description": "GeoTIFF", "content": {coverages.MEDIA_TYPE: {}}},
+                      "400": {"description": "Bad subset (problem+json)"},
+                      "404": {"description": "Not found (problem+json)"}}}}
+    paths["/collections/{collectionId}/coverage/domainset"] = get("The coverage's grid (CIS 1.1)", [cid, *common])
+    paths["/collections/{collectionId}/coverage/rangetype"] = get("The coverage's field (CIS 1.1)", [cid, *common])
+    for c in (c for c in visible if c.kind == "feature"):  # each collection's own parameters: its queryables
         extra = [_param(name, f"Only features whose {name} equals this value.", {"type": "string"})
                  for name in c.queryables]
         extra += [_param(p.name, p.description, {"type": "string", "enum": list(p.choices), "default": p.default})
@@ -52,6 +73,7 @@ def openapi(visible: list[ogc_collections.Collection]) -> dict:
         paths[f"/collections/{c.id}/items"] = get(f"Features of {c.id}", items_params + extra, GEOJSON)
     return {"openapi": "3.0.3",
             "info": {"title": TITLE, "version": "1.0.0",
-                     "description": "Riskkarta's vector layers and districts (OGC API Features Part 1 and 2)."},
+                     "description": "Riskkarta's vector layers and districts (OGC API Features Part 1 and 2) and "
+                                    "its raster layers (OGC API Coverages Part 1 core)."},
             "servers": [{"url": url("ogc.landing").rstrip("/")}],
             "paths": paths}

@@ -107,6 +107,8 @@ class Collection:
     license: str | None = None
     demo: bool = False
     parameters: tuple[Parameter, ...] = ()
+    kind: str = "feature"  # "feature": items (OGC API Features); "coverage": a raster (OGC API Coverages)
+    layer: str | None = None  # the layer it serves, when it is a layer's default collection
 
 
 def levels(role: str) -> list[str]:
@@ -118,14 +120,18 @@ def _text(lang: str, sv: str, en: str) -> str:
     return en if lang == "en" else sv
 
 
+# Every layer with a default collection: a vector layer's features (extent from them), a raster layer with data as
+# a coverage (extent from its raster).
 _LAYERS_SQL = """
-    SELECT l.slug, l.title_sv, l.title_en, l.source, l.licence, l.is_demo,
-           ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)
+    SELECT l.slug, l.kind, l.title_sv, l.title_en, l.source, l.licence, l.is_demo,
+           ST_XMin(e.b), ST_YMin(e.b), ST_XMax(e.b), ST_YMax(e.b)
     FROM layer l
+    LEFT JOIN raster_asset r ON r.layer_id = l.id
     LEFT JOIN LATERAL (
-        SELECT ST_Transform(ST_Segmentize(ST_SetSRID(ST_Extent(f.geom)::geometry, 3006), 500), 4326) AS b
-        FROM layer_feature f WHERE f.layer_id = l.id) AS e ON TRUE
-    WHERE l.kind = 'vector' AND l.confidentiality = ANY(:levels) AND l.slug <> ALL(:reserved)
+        SELECT CASE WHEN l.kind = 'raster' THEN ST_Transform(ST_Segmentize(r.bounds, 500), 4326)
+                    ELSE (SELECT ST_Transform(ST_Segmentize(ST_SetSRID(ST_Extent(f.geom)::geometry, 3006), 500), 4326)
+                          FROM layer_feature f WHERE f.layer_id = l.id) END AS b) AS e ON TRUE
+    WHERE (l.kind = 'vector' OR r.id IS NOT NULL) AND l.confidentiality = ANY(:levels) AND l.slug <> ALL(:reserved)
       AND (CAST(:slug AS text) IS NULL OR l.slug = :slug)
     ORDER BY l.slug
 """
@@ -195,7 +201,8 @@ def _own_collection(session: Session, c: OwnCollection, lang: str) -> Collection
 
 def collections(session: Session, role: str, lang: str = "sv", only: str | None = None) -> list[Collection]:
     """The collections `role` may see (or just `only`): districts, the hazards' own collections the role may see,
-    and the visible vector layers. Extents are computed from the data."""
+    the visible vector layers, and the visible raster layers with data as coverages. Extents are computed from the
+    data."""
     found: list[Collection] = []
     if only in (None, DISTRICTS):
         found.append(_districts(session, lang))
@@ -205,11 +212,13 @@ def collections(session: Session, role: str, lang: str = "sv", only: str | None 
     if only is None or (only != DISTRICTS and only not in own):
         rows = session.execute(text(_LAYERS_SQL), {"levels": levels(role), "reserved": _reserved(own),
                                                    "slug": only}).all()
-        for slug, title_sv, title_en, source, licence, demo, *bounds in rows:
+        for slug, kind, title_sv, title_en, source, licence, demo, *bounds in rows:
             title, description = _layer_texts(slug, title_sv, title_en, lang)
+            coverage = kind == "raster"
             found.append(Collection(slug, title, _described(description, demo, lang),
-                                    _queryables(slug), bbox=_bbox(bounds), attribution=source,
-                                    license=licence or None, demo=demo))
+                                    () if coverage else _queryables(slug), bbox=_bbox(bounds), attribution=source,
+                                    license=licence or None, demo=demo, kind="coverage" if coverage else "feature",
+                                    layer=slug, crs=(STORAGE_CRS,) if coverage else CRS_LIST))
     return found
 
 
