@@ -94,7 +94,11 @@ def test_conformance_declares_exactly_what_is_implemented(client):
     coverages = "http://www.opengis.net/spec/ogcapi-coverages-1/1.0/conf/{}"
     assert set(body["conformsTo"]) == {CONF.format(1, "core"), CONF.format(1, "geojson"), CONF.format(1, "html"),
                                        CONF.format(1, "oas30"), CONF.format(2, "crs"),
-                                       coverages.format("core"), coverages.format("geotiff")}
+                                       coverages.format("core"), coverages.format("geotiff"),
+                                       *(f"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{c}" for c in (
+                                           "core", "tileset", "tilesets-list", "geodata-tilesets", "mvt", "png")),
+                                       "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
+                                       "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset"}
 
 
 def test_the_api_definition_is_openapi_3_with_every_path_and_each_collections_queryables(client, routes):

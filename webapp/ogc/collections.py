@@ -18,6 +18,7 @@ from webapp.ogc.common import (
     wants_html,
 )
 from webapp.ogc.coverages import coverage_links
+from webapp.ogc.tiles import tiles_links
 from webapp.services.ogc import collections as ogc_collections
 
 
@@ -35,6 +36,8 @@ def collection_body(c: ogc_collections.Collection) -> dict:
             link(url("ogc.queryables", collection_id=c.id), "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                  "application/schema+json", "Queryables"),
         ]
+    if c.tiles_layer is not None:
+        links += tiles_links(c.id, c.tiles_type)
     body = {"id": c.id, "title": c.title, "description": c.description, "links": links,
             "attribution": c.attribution, "license": c.license, "demo": c.demo}
     extent: dict = {}

@@ -14,7 +14,7 @@ GEOJSON = "application/geo+json"
 JSON = "application/json"
 HTML = "text/html"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
-TITLE = "Riskkarta – OGC API Features"  # a name: the same in both languages
+TITLE = "Riskkarta – OGC API"  # a name: the same in both languages
 
 
 def lang() -> str:

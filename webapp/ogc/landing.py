@@ -26,9 +26,13 @@ _CONF = "http://www.opengis.net/spec/ogcapi-features-{}/1.0/conf/{}"
 _COVERAGES = "http://www.opengis.net/spec/ogcapi-coverages-1/1.0/conf/{}"
 # Coverages: core and the GeoTIFF encoding. bbox, subset and scale-size are offered (see the API definition) but
 # not every option of the draft's subsetting and scaling classes, so those are not claimed.
+_TILES = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{}"
+_TMS = "http://www.opengis.net/spec/tms/2.0/conf/{}"
 CONFORMANCE = [_CONF.format(1, "core"), _CONF.format(1, "geojson"), _CONF.format(1, "html"),
                _CONF.format(1, "oas30"), _CONF.format(2, "crs"),
-               _COVERAGES.format("core"), _COVERAGES.format("geotiff")]
+               _COVERAGES.format("core"), _COVERAGES.format("geotiff"),
+               *(_TILES.format(c) for c in ("core", "tileset", "tilesets-list", "geodata-tilesets", "mvt", "png")),
+               _TMS.format("tilematrixset"), _TMS.format("json-tilematrixset")]
 
 
 @bp.get("")
@@ -40,9 +44,11 @@ def landing():
         link(url("ogc.api_definition", f="html"), "service-doc", HTML, "The API documentation"),
         link(url("ogc.conformance"), "conformance", JSON, "Conformance classes"),
         link(url("ogc.list_collections"), "data", JSON, "Collections"),
+        link(url("ogc.list_tile_matrix_sets"), "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", JSON,
+             "Tile matrix sets"),
     ]
     body = {"title": TITLE,
-            "description": gettext("Riskkarta's layers as OGC API Features."),
+            "description": gettext("Riskkarta's layers as OGC API Features, Coverages and Tiles."),
             "links": links}
     return html_response("landing.html", body=body) if wants_html() else json_response(body)
 

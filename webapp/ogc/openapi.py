@@ -65,6 +65,14 @@ def openapi(visible: list[ogc_collections.Collection]) -> dict:
                       "404": {"description": "Not found (problem+json)"}}}}
     paths["/collections/{collectionId}/coverage/domainset"] = get("The coverage's grid (CIS 1.1)", [cid, *common])
     paths["/collections/{collectionId}/coverage/rangetype"] = get("The coverage's field (CIS 1.1)", [cid, *common])
+    tms = _param("tileMatrixSetId", "Tile matrix set id (WebMercatorQuad).", {"type": "string",
+                                                                              "enum": ["WebMercatorQuad"]}, in_="path")
+    paths["/collections/{collectionId}/tiles"] = get("A collection's tilesets (OGC API Tiles)", [cid, *common])
+    paths["/collections/{collectionId}/tiles/{tileMatrixSetId}"] = get(
+        "A tileset: the tiles' URL template (/tiles/<slug>/<version>/{tileMatrix}/{tileCol}/{tileRow}.mvt|png), "
+        "zooms and limits", [cid, tms, *common])
+    paths["/tileMatrixSets"] = get("Tile matrix sets", common)
+    paths["/tileMatrixSets/{tileMatrixSetId}"] = get("A tile matrix set's definition (OGC 17-083r4)", [tms, *common])
     for c in (c for c in visible if c.kind == "feature"):  # each collection's own parameters: its queryables
         extra = [_param(name, f"Only features whose {name} equals this value.", {"type": "string"})
                  for name in c.queryables]
@@ -73,7 +81,8 @@ def openapi(visible: list[ogc_collections.Collection]) -> dict:
         paths[f"/collections/{c.id}/items"] = get(f"Features of {c.id}", items_params + extra, GEOJSON)
     return {"openapi": "3.0.3",
             "info": {"title": TITLE, "version": "1.0.0",
-                     "description": "Riskkarta's vector layers and districts (OGC API Features Part 1 and 2) and "
-                                    "its raster layers (OGC API Coverages Part 1 core)."},
+                     "description": "Riskkarta's vector layers and districts (OGC API Features Part 1 and 2), its "
+                                    "raster layers (OGC API Coverages Part 1 core) and every layer's tiles (OGC API "
+                                    "Tiles Part 1)."},
             "servers": [{"url": url("ogc.landing").rstrip("/")}],
             "paths": paths}

@@ -168,7 +168,8 @@ class Crime(Evaluator):
                 "incident i LEFT JOIN district d ON d.id = i.district_id", "TRUE", "i.id", "i.id", "i.geom",
                 "json_build_object('category', i.category, 'occurred_at', i.occurred_at, 'district', d.code)",
                 {"category": "i.category"}, temporal="i.occurred_at"),
-            extent_sql=_POINTS_EXTENT, provenance_sql=_PROVENANCE, visible=may_see_incident_points)
+            extent_sql=_POINTS_EXTENT, provenance_sql=_PROVENANCE, visible=may_see_incident_points,
+            tiles=(self.definition.slug, "points"))
         sizes = tuple(str(size) for size in CELL_SIZES_M)
         cell_size = Parameter("cell-size", f"Grid cell size in metres (default {sizes[0]}).", sizes, sizes[0],
                               "cell", int)
@@ -182,7 +183,7 @@ class Crime(Evaluator):
                 _CELL_ID, "c.geom", "json_build_object('n', c.n, 'class', c.top, 'cell_size_m', c.size_m)",
                 {"class": "c.top"}, parameters=(cell_size,), int_ids=False),
             extent_sql=_CELLS_EXTENT, provenance_sql=_PROVENANCE,
-            visible=lambda role: may_see(role, self.definition.confidentiality))
+            visible=lambda role: may_see(role, self.definition.confidentiality), tiles=(self.definition.slug, "cells"))
         return (points, cells)
 
 EVALUATOR = Crime(registry.LAYERS["crime"])

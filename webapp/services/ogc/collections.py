@@ -62,6 +62,8 @@ class OwnCollection:
     extent_sql: str  # xmin, ymin, xmax, ymax (4326) and the first and last time, or NULLs
     provenance_sql: str  # source, licence, is_demo
     visible: Callable[[str], bool]
+    # The tiles it offers (OGC API Tiles): those of this layer where its evaluator's tile_variant is this one.
+    tiles: tuple[str, str] | None = None
 
 
 def own_collections() -> dict[str, OwnCollection]:
@@ -109,6 +111,10 @@ class Collection:
     parameters: tuple[Parameter, ...] = ()
     kind: str = "feature"  # "feature": items (OGC API Features); "coverage": a raster (OGC API Coverages)
     layer: str | None = None  # the layer it serves, when it is a layer's default collection
+    # Its tiles (OGC API Tiles): the layer's, at the zooms of this tile variant (None: all), as "vector" or "map".
+    tiles_layer: str | None = None
+    tiles_variant: str | None = None
+    tiles_type: str | None = None
 
 
 def levels(role: str) -> list[str]:
@@ -196,7 +202,15 @@ def _own_collection(session: Session, c: OwnCollection, lang: str) -> Collection
         c.id, gettext_in(lang, c.title), _described(gettext_in(lang, c.description), bool(demo), lang),
         tuple(c.source.filters), bbox=_bbox(row), interval=None if row[4] is None else (_iso(row[4]), _iso(row[5])),
         temporal=c.source.temporal is not None, attribution=source, license=licence or None, demo=bool(demo),
-        parameters=c.source.parameters)
+        parameters=c.source.parameters, **_tiles(*(c.tiles or (None, None))))
+
+
+def _tiles(slug: str | None, variant: str | None = None) -> dict:
+    definition = registry.get(slug) if slug else None
+    if definition is None:
+        return {}
+    return {"tiles_layer": slug, "tiles_variant": variant,
+            "tiles_type": "map" if definition.kind == "raster" else "vector"}
 
 
 def collections(session: Session, role: str, lang: str = "sv", only: str | None = None) -> list[Collection]:
@@ -218,7 +232,7 @@ def collections(session: Session, role: str, lang: str = "sv", only: str | None 
             found.append(Collection(slug, title, _described(description, demo, lang),
                                     () if coverage else _queryables(slug), bbox=_bbox(bounds), attribution=source,
                                     license=licence or None, demo=demo, kind="coverage" if coverage else "feature",
-                                    layer=slug, crs=(STORAGE_CRS,) if coverage else CRS_LIST))
+                                    layer=slug, crs=(STORAGE_CRS,) if coverage else CRS_LIST, **_tiles(slug)))
     return found
 
 
