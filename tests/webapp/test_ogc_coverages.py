@@ -62,6 +62,7 @@ def test_a_raster_layer_is_a_coverage_collection_with_its_links(client, slug):
     assert 17.6 < west < east < 18.4 and 59.1 < south < north < 59.6
     assert slug in {c["id"] for c in _json(client.get("/ogc/collections"))["collections"]}
     _problem(client.get(f"/ogc/collections/{slug}/items"), 404)
+    _problem(client.get(f"/ogc/collections/{slug}/queryables"), 404)
 
 
 @pytest.mark.parametrize("slug", ["flood", "heat"])

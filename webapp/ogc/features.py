@@ -9,7 +9,7 @@ from flask import Response, request
 from geo.crs import crs_uri
 from webapp.auth import current_role
 from webapp.db import get_session
-from webapp.errors import ProblemError
+from webapp.errors import ProblemError, not_found
 from webapp.ogc.common import (
     GEOJSON,
     HTML,
@@ -32,6 +32,8 @@ from webapp.services.ogc import query as ogc_query
 def queryables(collection_id: str):
     """The properties a client may filter items on (a JSON Schema, as OGC API Features Part 3 shapes it)."""
     c = ogc_collections.collection(get_session(), current_role(), collection_id, lang())
+    if c.kind != "feature":
+        raise not_found("Queryables", f"Collection {collection_id!r} is a coverage; it has no items to filter.")
     body = {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": url("ogc.queryables", collection_id=collection_id), "type": "object",
             "title": c.title, "properties": {name: {"title": name, "type": "string"} for name in c.queryables}}
