@@ -107,6 +107,16 @@ def test_a_sweref_bbox_is_northing_easting_and_a_subset_with_scale_size_gives_th
         assert (ds.width, ds.height) == (64, 64)
 
 
+def test_a_coverage_can_be_read_in_byte_ranges_as_gdal_and_qgis_read_urls(client):
+    url = f"/ogc/collections/flood/coverage?bbox={CENTRE}"
+    whole = client.get(url)
+    assert whole.headers["Accept-Ranges"] == "bytes" and whole.headers["ETag"]
+    part = client.get(url, headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.data == whole.data[100:200]
+    assert part.headers["Content-Range"] == f"bytes 100-199/{len(whole.data)}"
+    assert client.get(url, headers={"If-None-Match": whole.headers["ETag"]}).status_code == 304
+
+
 @pytest.mark.parametrize("query, words", [
     ("bbox=18,59,18.1", "4 comma-separated"),
     ("bbox=18.1,59,18.0,60", "minimum below"),

@@ -1,6 +1,8 @@
 """OGC API Coverages (Part 1 core) for the raster layers: the coverage as a GeoTIFF, its domain set and range type."""
 from __future__ import annotations
 
+import hashlib
+
 from flask import Response, request
 
 from webapp.auth import current_role
@@ -27,14 +29,16 @@ def get_coverage(collection_id: str):
     session, role = get_session(), current_role()
     info = coverages.coverage_layer(session, role, collection_id)
     query = coverages.parse_coverage_query(request.args.to_dict(flat=False), info)
-    body, grid = coverages.render(info, query)
+    body = coverages.render(info, query)
     response = Response(body, mimetype="image/tiff")
     response.headers["Content-Type"] = coverages.MEDIA_TYPE
     response.headers["Content-Crs"] = f"<{coverages.STORAGE_CRS}>"
     response.headers["Content-Disposition"] = f'inline; filename="{info.slug}-v{info.version}.tif"'
     # No version in the URL: a client may keep it only while it revalidates; non-open layers stay private.
     response.headers["Cache-Control"] = "no-cache" if info.confidentiality == "open" else "private, no-cache"
-    return response
+    response.set_etag(f"{info.slug}-{info.version}-{hashlib.sha1(body).hexdigest()[:16]}")
+    # Byte ranges (206) for clients that read a GeoTIFF URL in pieces, as GDAL's /vsicurl/ and QGIS do.
+    return response.make_conditional(request, accept_ranges=True, complete_length=len(body))
 
 
 def _described(endpoint: str, collection_id: str, build, template: str) -> Response:

@@ -22,6 +22,7 @@ from webapp.services import catalog
 from webapp.services.catalog import LayerInfo
 from webapp.services.ogc import collections
 from webapp.services.ogc.query import bad, parse_bbox, parse_crs_uri
+from webapp.services.tiles import TileCache
 
 MEDIA_TYPE = "image/tiff; application=geotiff"
 MAX_PX = 4096  # the largest side of a coverage response, in pixels
@@ -30,6 +31,9 @@ AXES = ("E", "N")  # EPSG:3006's axes by their abbreviations: easting, northing
 UCUM = {"°C": "Cel"}  # units whose UCUM code differs from how the layer writes them
 _AXIS_ARG = re.compile(r"\s*([A-Za-z]+)\(([^()]*)\)\s*")
 PARAMETERS = ("bbox", "bbox-crs", "subset", "scale-size", "scaleSize", "f", "lang")
+# The GeoTIFFs answered last, per worker: a client reading the URL in ranges (GDAL's /vsicurl/, QGIS) asks for the
+# same coverage several times, and each range must come from the same file.
+_recent = TileCache(32 * 1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -135,8 +139,17 @@ def parse_coverage_query(args: dict[str, list[str]], info: LayerInfo) -> Coverag
     return CoverageQuery(box=box, size=_size(sizes[-1]) if sizes else None)
 
 
-def render(info: LayerInfo, query: CoverageQuery) -> tuple[bytes, coverage.OutputGrid]:
+def render(info: LayerInfo, query: CoverageQuery) -> bytes:
     """The GeoTIFF answering `query`: physical values (stored × scale + offset) as float32, NaN where no data."""
+    key = (info.raster.path, info.version, query.box, query.size, MAX_PX)
+    body = _recent.get(key)
+    if body is None:
+        body = _render(info, query)
+        _recent.put(key, body)
+    return body
+
+
+def _render(info: LayerInfo, query: CoverageQuery) -> bytes:
     asset = info.raster
     grid = raster.grid(asset.path, asset.band)
     try:
@@ -152,7 +165,7 @@ def render(info: LayerInfo, query: CoverageQuery) -> tuple[bytes, coverage.Outpu
         values = np.where(np.ma.getmaskarray(stored), np.float32(np.nan), physical).astype(np.float32)
     tags = {"LAYER": info.slug, "LAYER_VERSION": str(info.version), "SOURCE": info.source or "",
             "LICENCE": info.licence or "", "OVERVIEW_FACTOR": f"{out.factor:g}"}
-    return coverage.encode_geotiff(values, out, units=asset.units, description=info.slug, tags=tags), out
+    return coverage.encode_geotiff(values, out, units=asset.units, description=info.slug, tags=tags)
 
 
 def domainset(info: LayerInfo) -> dict:
