@@ -32,8 +32,8 @@ from shapely.geometry.base import BaseGeometry
 from geo.crs import SWEREF99TM, WEB_MERCATOR, transformer
 from geo.tiles import check_tile, tile_bounds_3006, tile_bounds_3857
 
-__all__ = ["RasterFileError", "RasterInfo", "ZonalStats", "building_cog", "info", "point_value", "read_tile",
-           "to_cog", "write_cog", "zonal_stats"]
+__all__ = ["RasterFileError", "RasterGrid", "RasterInfo", "ZonalStats", "building_cog", "grid", "info",
+           "point_value", "read_grid", "read_tile", "to_cog", "write_cog", "zonal_stats"]
 
 
 class RasterFileError(ValueError):
@@ -52,6 +52,24 @@ class RasterInfo:
     dtype: str
     count: int
     crs_epsg: int | None
+
+
+@dataclass(frozen=True)
+class RasterGrid:
+    """Where a stored raster's pixels lie: a north-up grid from its north-west corner, the pixel size, its size in
+    pixels and the decimation factors of its overviews (2, 4, ...)."""
+
+    west: float
+    north: float
+    res_x: float
+    res_y: float
+    width: int
+    height: int
+    overviews: tuple[int, ...]
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return (self.west, self.north - self.height * self.res_y, self.west + self.width * self.res_x, self.north)
 
 
 @dataclass(frozen=True)
@@ -226,6 +244,15 @@ def _handle(path: str | os.PathLike) -> _Handle:
     # Keyed by inode, modification time and size too: a file replaced by os.replace is a new file to open.
     stat = os.stat(path)
     return _cached_handle(os.fspath(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def grid(path: str | os.PathLike, band: int = 1) -> RasterGrid:
+    """The pixel grid of a stored raster and its overview factors (from the open, cached dataset)."""
+    h = _handle(path)
+    t = h.ds.transform
+    with h.lock:
+        factors = tuple(h.ds.overviews(band))
+    return RasterGrid(t.c, t.f, t.a, -t.e, h.ds.width, h.ds.height, factors)
 
 
 def _window(h: _Handle, left: float, bottom: float, right: float, top: float, clip: bool = True) -> Window:

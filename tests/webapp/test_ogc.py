@@ -91,8 +91,14 @@ def test_landing_page_links_to_the_api_definition_conformance_and_data(client):
 
 def test_conformance_declares_exactly_what_is_implemented(client):
     body = _json(client.get("/ogc/conformance"))
+    coverages = "http://www.opengis.net/spec/ogcapi-coverages-1/1.0/conf/{}"
     assert set(body["conformsTo"]) == {CONF.format(1, "core"), CONF.format(1, "geojson"), CONF.format(1, "html"),
-                                       CONF.format(1, "oas30"), CONF.format(2, "crs")}
+                                       CONF.format(1, "oas30"), CONF.format(2, "crs"),
+                                       coverages.format("core"), coverages.format("geotiff"),
+                                       *(f"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{c}" for c in (
+                                           "core", "tileset", "tilesets-list", "geodata-tilesets", "mvt", "png")),
+                                       "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
+                                       "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset"}
 
 
 def test_the_api_definition_is_openapi_3_with_every_path_and_each_collections_queryables(client, routes):
@@ -133,7 +139,9 @@ def test_collections_list_districts_and_open_vector_layers_with_part1_and_part2_
     assert {"districts", "test-routes"} <= set(by_id)
     assert "crime" not in by_id
     for c in by_id.values():
-        assert c["itemType"] == "feature" and c["title"]
+        if c["layerDataType"] == "Coverage":  # the raster layers: test_ogc_coverages.py
+            continue
+        assert c["itemType"] == "feature" and c["layerDataType"] == "Vector" and c["title"]
         assert c["crs"] == [CRS84, EPSG3006] and c["storageCrs"] == EPSG3006
         items = [link for link in c["links"] if link["rel"] == "items"]
         assert any(link["type"] == "application/geo+json" for link in items)

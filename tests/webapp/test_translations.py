@@ -247,11 +247,12 @@ def test_the_form_page_follows_accept_language_and_then_the_chosen_language(clie
 
 def test_the_api_follows_accept_language_and_keeps_no_session(client):
     body = client.get("/ogc/?f=json", headers={"Accept-Language": "en"}).get_json()
-    assert body["description"] == "Riskkarta's layers as OGC API Features."
+    assert body["description"] == "Riskkarta's layers as OGC API Features, Coverages and Tiles."
     response = client.get("/ogc/?f=json&lang=en")
-    assert response.get_json()["description"] == "Riskkarta's layers as OGC API Features."
+    assert response.get_json()["description"] == "Riskkarta's layers as OGC API Features, Coverages and Tiles."
     assert "Set-Cookie" not in response.headers
-    assert client.get("/ogc/?f=json").get_json()["description"] == "Riskkartans lager som OGC API Features."
+    assert client.get("/ogc/?f=json").get_json()["description"] == ("Riskkartans lager som OGC API Features, "
+                                                                    "Coverages och Tiles.")
 
 
 @pytest.mark.parametrize(("lang", "button"), [("sv", "Rita en yta"), ("en", "Draw an area")],

@@ -191,10 +191,10 @@ class Evaluator:
 
     # --- OGC API Features ---------------------------------------------------------------------------------
 
-    def ogc_collection(self):
-        """A collection of the hazard's own (webapp.services.ogc.features.OwnCollection) instead of the layer's
-        features, or None for the default (the layer's features, when it is a vector layer)."""
-        return None
+    def ogc_collections(self) -> tuple:
+        """Collections of the hazard's own (webapp.services.ogc.collections.OwnCollection, as many as it serves),
+        which replace its layer's default collection; () for the default of its kind (a vector layer's features)."""
+        return ()
 
 
 _loaded: dict[str, Evaluator] = {}

@@ -9,8 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers import registry
-from layers.base import may_see_incident_points
-from layers.crime import COUNT_CLASSES, K_ANONYMITY, POINTS_MIN_ZOOM, cell_size_m
+from layers.base import may_see, may_see_incident_points
+from layers.crime import CELL_SIZES_M, COUNT_CLASSES, K_ANONYMITY, POINTS_MIN_ZOOM, cell_size_m
 from layers.demo_vectors import incident_rows
 from layers.rules import level_at, thresholds_text
 from webapp.i18n import LANGUAGES, N_, both
@@ -63,6 +63,15 @@ _POINTS_EXTENT = """
         max(occurred_at) AS t1 FROM incident) AS e
 """
 _PROVENANCE = "SELECT source, licence, is_demo FROM layer WHERE slug = 'crime'"
+# The same cells as the aggregated tiles: one kept size, and only cells with at least K_ANONYMITY incidents.
+_CELLS_WHERE = f"c.n >= {K_ANONYMITY} AND (CAST(:cell AS integer) IS NULL OR c.size_m = :cell)"
+_CELLS_EXTENT = f"""
+    SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), NULL::timestamptz, NULL::timestamptz FROM (
+        SELECT ST_Transform(ST_Segmentize(ST_SetSRID(ST_Extent(c.geom)::geometry, 3006), 500), 4326) AS b
+        FROM incident_cell AS c WHERE c.size_m = {CELL_SIZES_M[0]} AND c.n >= {K_ANONYMITY}) AS e
+"""
+# A cell's id: its size and its south-west corner (easting, northing), e.g. 250-674000-6580250.
+_CELL_ID = "concat_ws('-', c.size_m, c.gx, c.gy)"
 # The city-wide count and area change only with a new import (a new layer version) and, slowly, with the date.
 _baselines: dict[tuple, tuple[int, float]] = {}
 
@@ -195,11 +204,14 @@ class Crime(Evaluator):
         incidents.replace_all(session, incident_rows(batch), source=self.definition.demo_source, is_demo=True)
         return True
 
-    def ogc_collection(self):
-        """The incident points, for the city office and administrators only (DESIGN §7)."""
-        from webapp.services.ogc.features import OwnCollection, Source
+    def ogc_collections(self) -> tuple:
+        """`crime`: the incident points, for the city office and administrators only (DESIGN §7); `crime-cells`: the
+        counts per grid cell of the aggregated tiles (at least K_ANONYMITY incidents), for every role that may see
+        the layer."""
+        from webapp.services.ogc.collections import OwnCollection, Source
+        from webapp.services.ogc.query import Parameter
 
-        return OwnCollection(
+        points = OwnCollection(
             id=self.definition.slug,
             title=N_("Crime: reported incidents (points)"),
             description=N_("Reported incidents as points; for the city office and administrators only."),
@@ -207,7 +219,22 @@ class Crime(Evaluator):
                 "incident i LEFT JOIN district d ON d.id = i.district_id", "TRUE", "i.id", "i.id", "i.geom",
                 "json_build_object('category', i.category, 'occurred_at', i.occurred_at, 'district', d.code)",
                 {"category": "i.category"}, temporal="i.occurred_at"),
-            extent_sql=_POINTS_EXTENT, provenance_sql=_PROVENANCE, visible=may_see_incident_points)
-
+            extent_sql=_POINTS_EXTENT, provenance_sql=_PROVENANCE, visible=may_see_incident_points,
+            tiles=(self.definition.slug, "points"))
+        sizes = tuple(str(size) for size in CELL_SIZES_M)
+        cell_size = Parameter("cell-size", f"Grid cell size in metres (default {sizes[0]}).", sizes, sizes[0],
+                              "cell", int)
+        cells = OwnCollection(
+            id=f"{self.definition.slug}-cells",
+            title=N_("Crime: reported incidents per grid cell"),
+            description=N_("Reported incidents counted per grid cell of 250 m (cell-size=500 … 32000 for coarser "
+                           "cells); only cells with at least 5 incidents, so that no single report can be located."),
+            source=Source(
+                "incident_cell c", _CELLS_WHERE, "(c.size_m::bigint * 10000000000000 + c.gy::bigint * 1000000 + c.gx)",
+                _CELL_ID, "c.geom", "json_build_object('n', c.n, 'class', c.top, 'cell_size_m', c.size_m)",
+                {"class": "c.top"}, parameters=(cell_size,), int_ids=False),
+            extent_sql=_CELLS_EXTENT, provenance_sql=_PROVENANCE,
+            visible=lambda role: may_see(role, self.definition.confidentiality), tiles=(self.definition.slug, "cells"))
+        return (points, cells)
 
 EVALUATOR = Crime(registry.LAYERS["crime"])
