@@ -23,9 +23,11 @@ import shapely
 from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon
 from shapely.ops import unary_union
 
+from layers.base import N_
+
 __all__ = ["DEMO_SOURCE", "DemoDistrict", "city_outline", "demo_districts"]
 
-DEMO_SOURCE = "Riskkarta demo data: generated district areas, not official boundaries"
+DEMO_SOURCE = N_("Riskkarta demo data: generated district areas, not official boundaries")
 
 SRID = 3006
 

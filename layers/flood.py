@@ -52,7 +52,7 @@ DEFINITION = LayerDefinition(
     raster=RasterSpec(units="m", scale=0.01, nodata=65535, transparent_below=0.1),
     metadata={"model": N_("Cloudburst mapping (demo model)"), "scenario": N_("100-year rain, climate of 2100"),
               "model_date": "2026-11-01"},
-    demo_source="Riskkarta demo data: synthetic cloudburst depths, not the city's mapping",
+    demo_source=N_("Riskkarta demo data: synthetic cloudburst depths, not the city's mapping"),
     demo=write_flood_demo,
     demo_resolution_m=2.0,
 )

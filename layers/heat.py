@@ -51,6 +51,6 @@ DEFINITION = LayerDefinition(
     ),
     raster=RasterSpec(units="°C", scale=0.01, nodata=-32768),
     metadata={"variable": N_("land-surface temperature"), "temperature": SURFACE, "scenario": N_("hot summer day")},
-    demo_source="Riskkarta demo data: synthetic surface temperatures, not a satellite product",
+    demo_source=N_("Riskkarta demo data: synthetic surface temperatures, not a satellite product"),
     demo=write_heat_demo,
 )

@@ -116,3 +116,11 @@ def test_the_saved_checks_come_in_pages_newest_first_and_can_be_found(client, db
 def test_bad_paging_is_a_problem(client, query):
     response = client.get(f"/api/site-checks?{query}")
     assert response.status_code == 400 and response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize(("lang", "source"), [("sv", "Riskkartas demonstrationsdata: syntetiska skyfallsdjup"),
+                                              ("en", "Riskkarta demo data: synthetic cloudburst depths")])
+def test_the_demo_datas_own_texts_speak_the_pages_language(client, as_role, lang, source):
+    as_role("viewer")
+    html = client.get(f"/?lang={lang}").get_data(as_text=True)
+    assert html.count(source) >= 2  # the side panel and the map's attribution

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, render_template
 
 from webapp.auth import current_role
 from webapp.db import get_session
-from webapp.i18n import current_language, texts
+from webapp.i18n import current_language, gettext_in, texts
 from webapp.pages.viewer import value_links, viewer_map
 from webapp.reports import format as fmt
 from webapp.services import catalog, districts
@@ -17,6 +17,13 @@ bp = Blueprint("pages", __name__)
 def _date_time(moment) -> str:
     """A stored time in Stockholm's time, as the PDF writes it."""
     return fmt.date_time(moment)
+
+
+@bp.app_template_filter("data_text")
+def _data_text(value) -> str:
+    """A text that came with the data (a source, a licence) in the page's language when the catalogue knows it (the
+    demo data's own texts), else as it came; plain text, escaped by the template."""
+    return gettext_in(current_language(), value) if isinstance(value, str) and value else (value or "")
 
 
 @bp.app_template_filter("date")

@@ -157,7 +157,8 @@ def map_layer(info: LayerInfo, lang: str, texts, *, show: bool):
     title = gettext_in(lang, d.title)
     if info.kind == "raster":
         # Leaflet writes attributions as HTML; a layer's source comes from an import, so it is escaped.
-        return folium.TileLayer(tile_url(info), name=title, attr=html.escape(info.source), overlay=True, control=True,
+        source = html.escape(gettext_in(lang, info.source))
+        return folium.TileLayer(tile_url(info), name=title, attr=source, overlay=True, control=True,
                                 show=show, opacity=DEFAULT_OPACITY, max_zoom=20, min_zoom=8)
     config = {"slug": info.slug, "geometry": d.geometry, "title": title,
               "classes": {c.key: {"label": gettext_in(lang, c.label), "color": c.color} for c in d.classes},
