@@ -8,7 +8,7 @@ from importlib import metadata
 from flask import Flask
 
 from layers.site_rules import load_rules
-from webapp import db, errors, i18n
+from webapp import auth, db, errors, i18n
 from webapp.config import Settings
 
 try:
@@ -35,6 +35,9 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     app.extensions["riskkarta.rules"] = load_rules(settings.rules_file)
     errors.register(app)
     i18n.init_app(app)
+    auth.init_app(app)
+    if settings.environment == "production":
+        _refuse_demo_accounts(app)
 
     from webapp.api import bp as api_bp
     from webapp.api.coordinates import bp as coordinates_bp
@@ -50,3 +53,15 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.register_blueprint(tiles_bp)
     return app
+
+
+def _refuse_demo_accounts(app: Flask) -> None:
+    """A production configuration never starts while the demo accounts (with their published passwords) exist."""
+    from sqlalchemy import text
+
+    with app.extensions["riskkarta.engine"].connect() as connection:
+        demo = connection.execute(text(
+            "SELECT string_agg(email, ', ') FROM app_user WHERE is_demo AND active")).scalar()
+    if demo:
+        raise RuntimeError(f"Refusing to start in production (RISKKARTA_ENV=production): the demo accounts {demo} "
+                           "have published passwords; remove them with `riskkarta users remove-demo`.")

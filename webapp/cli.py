@@ -204,6 +204,114 @@ def _extent(width_m: float, height_m: float) -> str:
     return f"{width_m:,.0f} × {height_m:,.0f} m"
 
 
+@main.group()
+def users() -> None:
+    """Accounts: who may sign in, with which role (and districts, for committee members)."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["viewer", "committee", "city", "admin"]))
+@click.option("--district", "district_codes", multiple=True, metavar="CODE", help="A committee member's district.")
+@click.option("--name", help="The person's name.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read a local password from standard input (without one the user signs in through the IdP).")
+@_fail_on_problem
+def users_add(email: str, role: str, district_codes: tuple[str, ...], name: str | None, password_stdin: bool) -> None:
+    """Add a user: `riskkarta users add EMAIL --role committee --district CODE…`."""
+    from webapp.services import accounts
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    with transaction() as session:
+        user = accounts.add_user(session, email, role, districts=district_codes, password=password, name=name,
+                                 actor="cli")
+    how = "a local password" if password else "the identity provider only"
+    where = f" of {', '.join(user.districts)}" if user.districts else ""
+    click.echo(f"users: {user.email} added as {user.role}{where}; signs in with {how}")
+
+
+@users.command("list")
+def users_list() -> None:
+    """The users, their roles and districts."""
+    from webapp.services import accounts
+
+    with transaction() as session:
+        found = accounts.list_users(session)
+    for user in found:
+        flags = ", ".join(f for f, on in (("demo", user.is_demo), ("inactive", not user.active),
+                                          ("local password", user.has_password)) if on)
+        click.echo(f"{user.email}\t{user.role}\t{','.join(user.districts) or '-'}\t{flags}")
+    if not found:
+        click.echo("users: none yet; add one with `riskkarta users add EMAIL --role ROLE`")
+
+
+@users.command("password")
+@click.argument("email")
+@_fail_on_problem
+def users_password(email: str) -> None:
+    """Set a user's local password (read from standard input)."""
+    from webapp.services import accounts
+
+    with transaction() as session:
+        accounts.set_password(session, email, sys.stdin.readline().rstrip("\n"), actor="cli")
+    click.echo(f"users: password of {email.lower()} set")
+
+
+@users.command("remove-demo")
+def users_remove_demo() -> None:
+    """Remove the demo accounts (their passwords are published): needed before RISKKARTA_ENV=production."""
+    from webapp.services import accounts
+
+    with transaction() as session:
+        removed = accounts.remove_demo_users(session, actor="cli")
+    click.echo(f"users: {removed} demo accounts removed")
+
+
+@main.group()
+def tokens() -> None:
+    """Bearer tokens for scripts (`Authorization: Bearer …`): shown once, stored hashed, revocable."""
+
+
+@tokens.command("create")
+@click.argument("email")
+@click.option("--name", default="script", show_default=True, help="What the token is for.")
+@_fail_on_problem
+def tokens_create(email: str, name: str) -> None:
+    """Create a token for EMAIL and print it once."""
+    from webapp.services.accounts import tokens as service
+
+    with transaction() as session:
+        token, token_id = service.create_token(session, email, name, actor="cli")
+    click.echo(token)
+    click.echo(f"tokens: token {token_id} for {email.lower()}; it is shown only now", err=True)
+
+
+@tokens.command("list")
+@click.argument("email", required=False)
+def tokens_list(email: str | None) -> None:
+    """The tokens (never the tokens themselves: their first characters)."""
+    from webapp.services.accounts import tokens as service
+
+    with transaction() as session:
+        found = service.list_tokens(session, email)
+    for t in found:
+        state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+        used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+        click.echo(f"{t.id}\t{t.email}\t{t.name}\t{t.prefix}…\t{state}\tlast used {used}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@_fail_on_problem
+def tokens_revoke(token_id: int) -> None:
+    """Revoke token TOKEN_ID (see `riskkarta tokens list`)."""
+    from webapp.services.accounts import tokens as service
+
+    with transaction() as session:
+        found = service.revoke_token(session, token_id, actor="cli")
+    click.echo(f"tokens: token {found.id} of {found.email} revoked")
+
+
 @main.command()
 @click.option("--host", default=lambda: os.environ.get("RISKKARTA_HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("RISKKARTA_PORT", "5000")), show_default="5000")

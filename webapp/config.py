@@ -68,7 +68,13 @@ class Settings:
     tile_cache_mb: int = 64
     # The role of a request that is not signed in: public | viewer | committee | city | admin.
     anonymous_role: str = "public"
+    # "production" refuses to start with the demo accounts and sends cookies only over HTTPS.
+    environment: str = "development"
     testing: bool = False
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.environment == "production"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -84,6 +90,7 @@ class Settings:
             max_geometry_bytes=_int("RISKKARTA_MAX_GEOMETRY_BYTES", 2_000_000),
             max_upload_bytes=_int("RISKKARTA_MAX_UPLOAD_BYTES", 200_000_000),
             anonymous_role=env.get("RISKKARTA_ANONYMOUS_ROLE", "public"),
+            environment=env.get("RISKKARTA_ENV", "development"),
             tile_cache_mb=_int("RISKKARTA_TILE_CACHE_MB", 64),
             rules_file=Path(env["RISKKARTA_RULES_FILE"]) if env.get("RISKKARTA_RULES_FILE") else None,
         )

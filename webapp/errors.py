@@ -111,6 +111,10 @@ def render(problem: ProblemError) -> Response:
                         mimetype=PROBLEM_JSON)
     if problem.status == 405 and "allow" in problem.extra:
         response.headers["Allow"] = ", ".join(problem.extra["allow"])
+    if problem.status == 429 and "retry_after" in problem.extra:
+        response.headers["Retry-After"] = str(problem.extra["retry_after"])
+    if problem.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="riskkarta"'
     return response
 
 

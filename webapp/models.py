@@ -172,3 +172,69 @@ class SiteCheck(Base):
     layer_versions: Mapped[dict] = mapped_column(JSONB)
     rerun_of: Mapped[int | None] = mapped_column(ForeignKey("site_check.id", ondelete="SET NULL"), nullable=True)
     geom = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=False), nullable=False)
+
+
+class AppUser(Base):
+    """A person who signs in: by a local password (small installations, the demo) or through the city's identity
+    provider (OpenID Connect: issuer + subject). Emails are stored lower-case."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (
+        CheckConstraint("role IN ('viewer', 'committee', 'city', 'admin')", name="ck_app_user_role"),
+        CheckConstraint("email = lower(email)", name="ck_app_user_email_lower"),
+        Index("ux_app_user_oidc", "oidc_issuer", "oidc_subject", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
+    oidc_issuer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    oidc_subject: Mapped[str | None] = mapped_column(Text, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    is_demo: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DistrictMembership(Base):
+    """A committee member's district: where they may read drafts and edit situation pictures."""
+
+    __tablename__ = "district_membership"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ApiToken(Base):
+    """A bearer token for scripts: only its SHA-256 is kept (the token is shown once), revocable."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AuditEvent(Base):
+    """Who did what, when: one row per write, in the write's own transaction (append-only)."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str | None] = mapped_column(Text, nullable=True)
+    action: Mapped[str] = mapped_column(Text)
+    entity: Mapped[str] = mapped_column(Text)
+    entity_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    before: Mapped[dict | None] = mapped_column(JSONB, nullable=True)
+    after: Mapped[dict | None] = mapped_column(JSONB, nullable=True)

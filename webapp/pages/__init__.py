@@ -8,7 +8,7 @@ from webapp.db import get_session
 from webapp.i18n import current_language, gettext_in, texts
 from webapp.pages.viewer import value_links, viewer_map
 from webapp.reports import format as fmt
-from webapp.services import catalog, districts
+from webapp.services import accounts, catalog, districts
 
 bp = Blueprint("pages", __name__)
 
@@ -24,6 +24,14 @@ def _data_text(value) -> str:
     """A text that came with the data (a source, a licence) in the page's language when the catalogue knows it (the
     demo data's own texts), else as it came; plain text, escaped by the template."""
     return gettext_in(current_language(), value) if isinstance(value, str) and value else (value or "")
+
+
+@bp.app_context_processor
+def _account_texts():
+    def role_name(role: str) -> str:
+        return gettext_in(current_language(), accounts.ROLE_NAMES.get(role, role))
+
+    return {"role_name": role_name}
 
 
 @bp.app_template_filter("date")
@@ -46,4 +54,4 @@ def index():
     parts, panel = viewer_map(collection, bounds, infos, settings, lang, texts(lang))
     return render_template("index.html", map=parts, panel=panel, rasters=value_links(panel),
                            districts=districts.refs(session), districts_demo=districts.is_demo(session))
-from webapp.pages import district, sites  # noqa: E402,F401
+from webapp.pages import account, district, sites  # noqa: E402,F401

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from layers.demo_city import DEMO_SOURCE, demo_districts
-from webapp.services import catalog, districts, hazards
+from webapp.services import accounts, catalog, districts, hazards
 from webapp.services.districts import importer as district_import
 from webapp.services.imports import incidents
 
@@ -43,6 +43,7 @@ def load(session: Session, *, if_empty: bool = False) -> DemoLoad:
              "wkb": d.geom.wkb} for d in demo_districts()]
     district_import.upsert(session, rows, is_demo=True)
     incidents.assign_districts(session)
+    accounts.add_demo_users(session)
     return DemoLoad(districts=len(rows), skipped=False)
 
 

@@ -42,8 +42,11 @@
   }
 
   function postJSON(url, payload) {
+    var headers = { "Content-Type": "application/json", "Accept": "application/json" };
+    var csrf = document.querySelector('meta[name="csrf-token"]');  // a signed-in page's writes carry it
+    if (csrf) { headers["X-CSRFToken"] = csrf.getAttribute("content"); }
     return fetch(url, {
-      method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      method: "POST", headers: headers,
       body: JSON.stringify(payload), credentials: "same-origin"
     }).then(function (resp) {
       return resp.json().catch(function () { return null; }).then(function (body) {
