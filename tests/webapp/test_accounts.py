@@ -151,3 +151,20 @@ def test_the_cli_adds_users_and_makes_and_revokes_tokens(database_url, monkeypat
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM app_user WHERE email = :e"), {"e": email})
     engine.dispose()
+
+
+@pytest.mark.browser
+def test_chromium_signs_in_and_out(live_server, browser_page, artifacts):
+    page, log = browser_page
+    page.goto(live_server + "/sites", wait_until="networkidle")
+    page.locator("a.account").click()
+    page.fill("#login-email", "city@demo.riskkarta.se")
+    page.fill("#login-password", accounts.DEMO_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(re.compile(r"/sites$"))
+    assert "city@demo.riskkarta.se (stadsledningskontoret)" in page.locator(".topbar").inner_text()
+    page.screenshot(path=str(artifacts / "signed_in.png"))
+    page.get_by_role("button", name="Logga ut").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("a.account").inner_text() == "Logga in"
+    assert log["errors"] == [] and log["outside"] == []
