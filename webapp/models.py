@@ -238,3 +238,30 @@ class AuditEvent(Base):
     entity_id: Mapped[str | None] = mapped_column(Text, nullable=True)
     before: Mapped[dict | None] = mapped_column(JSONB, nullable=True)
     after: Mapped[dict | None] = mapped_column(JSONB, nullable=True)
+
+
+class SituationPicture(Base):
+    """A district committee's situation picture (lägesbild) of one topic for one tertial. The district is kept by
+    its code: a picture outlives a re-import of the district boundaries."""
+
+    __tablename__ = "situation_picture"
+    __table_args__ = (
+        CheckConstraint("tertial BETWEEN 1 AND 3", name="ck_picture_tertial"),
+        CheckConstraint("topic IN ('accidents', 'crime', 'threats', 'extremism', 'other')", name="ck_picture_topic"),
+        CheckConstraint("status IN ('draft', 'submitted', 'returned', 'accepted')", name="ck_picture_status"),
+        Index("ux_picture_period", "district_code", "year", "tertial", "topic", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district_code: Mapped[str] = mapped_column(Text)
+    year: Mapped[int] = mapped_column(Integer)
+    tertial: Mapped[int] = mapped_column(Integer)
+    topic: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text, server_default="")
+    status: Mapped[str] = mapped_column(String(16), server_default="draft")
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_by: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

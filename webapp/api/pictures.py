@@ -1,0 +1,127 @@
+"""Situation pictures over JSON: create, list, read, change (If-Match), delete a draft, and the workflow (submit,
+return, accept). Every answer with one picture carries its ETag; who may do what is the service's to decide."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, jsonify, request, url_for
+
+from webapp.auth import current_account, current_role
+from webapp.db import get_session
+from webapp.errors import ProblemError
+from webapp.services import pictures as service
+
+bp = Blueprint("pictures", __name__, url_prefix="/api/pictures")
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
+
+
+def _etag(picture: service.Picture) -> str:
+    return f'"{picture.version}"'
+
+
+def _if_match() -> int | None:
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    match = _ETAG.match(raw)
+    if match is None:
+        raise ProblemError(400, "bad-if-match", "Bad If-Match", 'If-Match is the ETag of the picture, e.g. "3".')
+    return int(match.group(1))
+
+
+def _one(picture: service.Picture, status: int = 200):
+    body = picture.to_json() | {"links": {
+        "self": url_for("pictures.get_picture", picture_id=picture.id),
+        "submit": url_for("pictures.submit", picture_id=picture.id),
+        "return": url_for("pictures.return_", picture_id=picture.id),
+        "accept": url_for("pictures.accept", picture_id=picture.id)}}
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["ETag"] = _etag(picture)
+    return response
+
+
+def _body():
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ProblemError(400, "not-json", "Not JSON", "Send a JSON object (application/json).")
+    return body
+
+
+def _int_arg(name: str, low: int, high: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise ProblemError(400, "invalid-parameter", f"Invalid {name}", f"{name} is a whole number {low}–{high}.")
+    return int(raw)
+
+
+def _done():
+    get_session().commit()
+
+
+@bp.post("")
+def create_picture():
+    picture = service.create(get_session(), _body(), current_account())
+    _done()
+    response = _one(picture, 201)
+    response.headers["Location"] = url_for("pictures.get_picture", picture_id=picture.id)
+    return response
+
+
+@bp.get("")
+def list_pictures():
+    topic, status = request.args.get("topic"), request.args.get("status")
+    if topic is not None and topic not in service.TOPICS:
+        raise ProblemError(400, "invalid-parameter", "Invalid topic", f"topic is one of {', '.join(service.TOPICS)}.")
+    if status is not None and status not in service.STATUSES:
+        raise ProblemError(400, "invalid-parameter", "Invalid status",
+                           f"status is one of {', '.join(service.STATUSES)}.")
+    found = service.find(get_session(), current_account(), current_role(), district=request.args.get("district"),
+                         year=_int_arg("year", 2000, 2100), tertial=_int_arg("tertial", 1, 3), topic=topic,
+                         status=status)
+    return jsonify(pictures=[p.to_json() | {"links": {"self": url_for("pictures.get_picture", picture_id=p.id)}}
+                             for p in found])
+
+
+@bp.get("/<int:picture_id>")
+def get_picture(picture_id: int):
+    return _one(service.get(get_session(), picture_id, current_account(), current_role()))
+
+
+@bp.patch("/<int:picture_id>")
+def update_picture(picture_id: int):
+    picture = service.update(get_session(), picture_id, _body(), current_account(), current_role(), _if_match())
+    _done()
+    return _one(picture)
+
+
+@bp.delete("/<int:picture_id>")
+def delete_picture(picture_id: int):
+    service.delete(get_session(), picture_id, current_account(), current_role(), _if_match())
+    _done()
+    return "", 204
+
+
+@bp.post("/<int:picture_id>/submit")
+def submit(picture_id: int):
+    picture = service.submit(get_session(), picture_id, current_account(), current_role(), _if_match())
+    _done()
+    return _one(picture)
+
+
+@bp.post("/<int:picture_id>/return")
+def return_(picture_id: int):
+    body = request.get_json(silent=True) or {}
+    picture = service.decide(get_session(), picture_id, current_account(), current_role(), _if_match(),
+                             accept=False, comment=body.get("comment") if isinstance(body, dict) else None)
+    _done()
+    return _one(picture)
+
+
+@bp.post("/<int:picture_id>/accept")
+def accept(picture_id: int):
+    picture = service.decide(get_session(), picture_id, current_account(), current_role(), _if_match(), accept=True)
+    _done()
+    return _one(picture)
