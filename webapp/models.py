@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Computed,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -265,3 +266,34 @@ class SituationPicture(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_by: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Annotation(Base):
+    """A point, line or area drawn on a situation picture: a hotspot, an incident area, a measure, ..."""
+
+    __tablename__ = "annotation"
+    __table_args__ = (
+        CheckConstraint("kind IN ('hotspot', 'incident_area', 'measure', 'risk_object', 'observation')",
+                        name="ck_annotation_kind"),
+        CheckConstraint("severity BETWEEN 1 AND 4", name="ck_annotation_severity"),
+        Index("ix_annotation_geom", "geom", postgresql_using="gist"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    picture_id: Mapped[int] = mapped_column(ForeignKey("situation_picture.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, server_default="")
+    measure_type: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    responsible: Mapped[str | None] = mapped_column(Text, nullable=True)
+    measure_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    valid_from: Mapped[datetime | None] = mapped_column(Date, nullable=True)
+    valid_to: Mapped[datetime | None] = mapped_column(Date, nullable=True)
+    origin_id: Mapped[int | None] = mapped_column(ForeignKey("annotation.id", ondelete="SET NULL"), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_by: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    geom = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=False), nullable=False)

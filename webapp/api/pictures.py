@@ -2,14 +2,17 @@
 return, accept). Every answer with one picture carries its ETag; who may do what is the service's to decide."""
 from __future__ import annotations
 
+import json
 import re
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 
+from geo.crs import WGS84, parse_crs
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
 from webapp.services import pictures as service
+from webapp.services.pictures import drawings
 
 bp = Blueprint("pictures", __name__, url_prefix="/api/pictures")
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
@@ -125,3 +128,61 @@ def accept(picture_id: int):
     picture = service.decide(get_session(), picture_id, current_account(), current_role(), _if_match(), accept=True)
     _done()
     return _one(picture)
+
+
+# --- annotations ------------------------------------------------------------------------------------------------
+
+def _annotation(feature: dict, status: int = 200):
+    picture_id = feature["properties"]["picture"]
+    feature = feature | {"links": {"self": url_for("pictures.get_annotation", picture_id=picture_id,
+                                                   annotation_id=feature["id"])}}
+    response = current_app.response_class(json.dumps(feature, ensure_ascii=False), status=status,
+                                          mimetype="application/geo+json")
+    response.headers["ETag"] = f'"{feature["properties"]["version"]}"'
+    return response
+
+
+def _max_vertices() -> int:
+    return current_app.extensions["riskkarta.settings"].max_vertices
+
+
+def _crs() -> int:
+    return parse_crs(request.args.get("crs"), WGS84)
+
+
+@bp.post("/<int:picture_id>/annotations")
+def create_annotation(picture_id: int):
+    feature = drawings.create(get_session(), picture_id, _body(), current_account(), current_role(),
+                                 max_vertices=_max_vertices(), crs=_crs())
+    _done()
+    response = _annotation(feature, 201)
+    response.headers["Location"] = url_for("pictures.get_annotation", picture_id=picture_id,
+                                           annotation_id=feature["id"])
+    return response
+
+
+@bp.get("/<int:picture_id>/annotations")
+def list_annotations(picture_id: int):
+    body = drawings.listing(get_session(), picture_id, current_account(), current_role())
+    return current_app.response_class(json.dumps(body, ensure_ascii=False), mimetype="application/geo+json")
+
+
+@bp.get("/<int:picture_id>/annotations/<int:annotation_id>")
+def get_annotation(picture_id: int, annotation_id: int):
+    return _annotation(drawings.get(get_session(), picture_id, annotation_id, current_account(), current_role()))
+
+
+@bp.route("/<int:picture_id>/annotations/<int:annotation_id>", methods=["PUT", "PATCH"])
+def change_annotation(picture_id: int, annotation_id: int):
+    feature = drawings.update(get_session(), picture_id, annotation_id, _body(), current_account(),
+                                 current_role(), _if_match(), partial=request.method == "PATCH",
+                                 max_vertices=_max_vertices(), crs=_crs())
+    _done()
+    return _annotation(feature)
+
+
+@bp.delete("/<int:picture_id>/annotations/<int:annotation_id>")
+def delete_annotation(picture_id: int, annotation_id: int):
+    drawings.delete(get_session(), picture_id, annotation_id, current_account(), current_role(), _if_match())
+    _done()
+    return "", 204

@@ -76,6 +76,11 @@ def may_read(user: User | None, role: str, picture: Picture) -> bool:
     return user.role in ("city", "admin") or (user.role == "committee" and picture.district_code in user.districts)
 
 
+def assert_editable(user: User | None, picture: Picture) -> None:
+    """401/403 unless `user` may change this picture (and what is drawn on it) now."""
+    _may_edit(user, picture)
+
+
 def _may_edit(user: User | None, picture: Picture) -> None:
     if user is None:
         raise needs_sign_in()
