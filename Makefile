@@ -5,14 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system system-test venv assets db migrate demo stop clean-db lint bench
+.PHONY: run test setup system system-test venv assets test-assets db migrate demo stop clean-db lint bench
 
 run: setup
 	@RISKKARTA_ANONYMOUS_ROLE=$${RISKKARTA_ANONYMOUS_ROLE:-viewer} $(BIN)/riskkarta serve
 
 setup: system venv assets db
 
-test: system-test venv assets
+test: system-test venv test-assets
 	@$(PYTHON) scripts/localdb.py start
 	$(BIN)/ruff check --no-cache .
 	$(BIN)/python -m pytest
@@ -34,6 +34,10 @@ $(STAMP): pyproject.toml
 
 assets:
 	@$(PYTHON) scripts/assets.py
+
+# The pages' assets plus the OIDC provider the sign-in tests start (tests/oidc/).
+test-assets:
+	@$(PYTHON) scripts/assets.py --test
 
 db: venv
 	@$(PYTHON) scripts/localdb.py start

@@ -1,9 +1,16 @@
 #!/usr/bin/env python3
 """Install the pages' front-end assets from the npm registry and copy them where the app serves them.
 
+    python3 scripts/assets.py          # the pages' assets (make run, make test, the Docker build)
+    python3 scripts/assets.py --test   # the same plus the test run's OIDC provider (make test)
+
 `npm ci` installs exactly what package-lock.json pins into node_modules/, then the `dist` folders of the
 packages below are copied to webapp/static/vendor/ (gitignored). A stamp holding the lock file's hash makes
 a second run a no-op. The pages load only these files: no CDN at run time.
+
+With --test, tests/oidc/ (its own package.json and package-lock.json: node's oidc-provider, which the sign-in
+tests start on loopback) gets its own `npm ci` into tests/oidc/node_modules/, stamped the same way. It is never
+copied into the app.
 """
 from __future__ import annotations
 
@@ -18,27 +25,48 @@ VENDOR = ROOT / "webapp" / "static" / "vendor"
 STAMP = VENDOR / ".stamp"
 # package name -> the folder inside it that holds the browser build
 PACKAGES = {"leaflet": "dist", "leaflet-draw": "dist", "leaflet.vectorgrid": "dist"}
+OIDC = ROOT / "tests" / "oidc"
+OIDC_STAMP = OIDC / "node_modules" / ".riskkarta-stamp"
 
 
-def lock_hash() -> str:
-    return hashlib.sha256((ROOT / "package-lock.json").read_bytes()).hexdigest()
+def lock_hash(folder: Path) -> str:
+    return hashlib.sha256((folder / "package-lock.json").read_bytes()).hexdigest()
 
 
-def main() -> None:
-    wanted = lock_hash()
-    if STAMP.exists() and STAMP.read_text().strip() == wanted:
-        return
+def npm_ci(folder: Path) -> None:
     npm = shutil.which("npm")
     if npm is None:
         sys.exit("assets: npm not found; run `make system` or install Node.js and npm")
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=folder, check=True)
+
+
+def install_pages() -> None:
+    wanted = lock_hash(ROOT)
+    if STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
     print("assets: installing front-end packages with npm ci")
-    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True)
+    npm_ci(ROOT)
     shutil.rmtree(VENDOR, ignore_errors=True)
     for package, folder in PACKAGES.items():
         shutil.copytree(ROOT / "node_modules" / package / folder, VENDOR / package,
                         ignore=shutil.ignore_patterns("*.map", "*.html", "*-src.esm.js"))
     STAMP.write_text(wanted + "\n")
     print(f"assets: copied {', '.join(PACKAGES)} to {VENDOR.relative_to(ROOT)}")
+
+
+def install_test_oidc() -> None:
+    wanted = lock_hash(OIDC)
+    if OIDC_STAMP.exists() and OIDC_STAMP.read_text().strip() == wanted:
+        return
+    print("assets: installing the test OIDC provider (tests/oidc) with npm ci")
+    npm_ci(OIDC)
+    OIDC_STAMP.write_text(wanted + "\n")
+
+
+def main() -> None:
+    install_pages()
+    if "--test" in sys.argv[1:]:
+        install_test_oidc()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
+from tests.oidc.fixture import oidc_provider  # noqa: F401 (the test run's OIDC provider)
 from webapp import create_app, db
 from webapp.config import Settings, local_database_url, local_pgport
 
