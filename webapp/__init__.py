@@ -45,6 +45,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     from webapp.api.site_checks import bp as site_checks_bp
     from webapp.ogc import bp as ogc_bp
     from webapp.pages import bp as pages_bp
+    from webapp.pages import oidc
     from webapp.tiles import bp as tiles_bp
 
     app.register_blueprint(api_bp)
@@ -53,6 +54,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     app.register_blueprint(site_checks_bp)
     app.register_blueprint(ogc_bp)
     app.register_blueprint(pages_bp)
+    oidc.init_app(app)
     app.register_blueprint(tiles_bp)
     return app
 

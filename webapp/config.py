@@ -70,6 +70,15 @@ class Settings:
     anonymous_role: str = "public"
     # "production" refuses to start with the demo accounts and sends cookies only over HTTPS.
     environment: str = "development"
+    # Sign-in through the city's identity provider (OpenID Connect); empty: local accounts only.
+    oidc_metadata_url: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    # The claim holding the role, and how groups name a role ("riskkarta-<role>") and a district ("sdn-<code>").
+    oidc_role_claim: str = "riskkarta_role"
+    oidc_groups_claim: str = "groups"
+    oidc_role_group_prefix: str = "riskkarta-"
+    oidc_district_group_prefix: str = "sdn-"
     testing: bool = False
 
     @property
@@ -91,6 +100,13 @@ class Settings:
             max_upload_bytes=_int("RISKKARTA_MAX_UPLOAD_BYTES", 200_000_000),
             anonymous_role=env.get("RISKKARTA_ANONYMOUS_ROLE", "public"),
             environment=env.get("RISKKARTA_ENV", "development"),
+            oidc_metadata_url=env.get("RISKKARTA_OIDC_METADATA_URL", ""),
+            oidc_client_id=env.get("RISKKARTA_OIDC_CLIENT_ID", ""),
+            oidc_client_secret=env.get("RISKKARTA_OIDC_CLIENT_SECRET", ""),
+            oidc_role_claim=env.get("RISKKARTA_OIDC_ROLE_CLAIM", "riskkarta_role"),
+            oidc_groups_claim=env.get("RISKKARTA_OIDC_GROUPS_CLAIM", "groups"),
+            oidc_role_group_prefix=env.get("RISKKARTA_OIDC_ROLE_GROUP_PREFIX", "riskkarta-"),
+            oidc_district_group_prefix=env.get("RISKKARTA_OIDC_DISTRICT_GROUP_PREFIX", "sdn-"),
             tile_cache_mb=_int("RISKKARTA_TILE_CACHE_MB", 64),
             rules_file=Path(env["RISKKARTA_RULES_FILE"]) if env.get("RISKKARTA_RULES_FILE") else None,
         )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 
 from webapp.auth import SignedIn, csrf, current_account
@@ -12,6 +12,10 @@ from webapp.errors import ProblemError
 from webapp.i18n import current_language, gettext_in
 from webapp.pages import bp
 from webapp.services import accounts
+
+
+def _oidc() -> bool:
+    return bool(current_app.extensions["riskkarta.settings"].oidc_metadata_url)
 
 
 def _next_url() -> str:
@@ -23,7 +27,7 @@ def _next_url() -> str:
 
 @bp.get("/login")
 def login_form():
-    return render_template("login.html", next=_next_url(), error=None, email="")
+    return render_template("login.html", next=_next_url(), error=None, email="", oidc=_oidc())
 
 
 @bp.post("/login")
@@ -39,7 +43,7 @@ def login():
         message = (gettext_in(lang, "Too many failed sign-ins; wait %(seconds)s seconds and try again.",
                               seconds=problem.extra.get("retry_after", 60)) if problem.status == 429
                    else gettext_in(lang, "The email or the password is wrong."))
-        response = render_template("login.html", next=_next_url(), error=message, email=email)
+        response = render_template("login.html", next=_next_url(), error=message, email=email, oidc=_oidc())
         return response, problem.status, {"Retry-After": str(problem.extra["retry_after"])} \
             if "retry_after" in problem.extra else {}
     db.commit()

@@ -201,3 +201,43 @@ def add_demo_users(session: Session) -> int:
             add_user(session, email, role, districts=districts, password=DEMO_PASSWORD, actor="demo", is_demo=True)
             added += 1
     return added
+
+
+def from_identity_provider(session: Session, issuer: str, subject: str, email: str | None, name: str | None,
+                           role: str | None, districts: tuple[str, ...]) -> User:
+    """The user the city's identity provider vouches for, created or brought up to date from its claims (role and
+    districts follow the provider at every sign-in). Refuses a person without a role or an email."""
+    if role not in ROLES:
+        raise ProblemError(403, "no-role", "No role in Riskkarta",
+                           "The identity provider gives this person no Riskkarta role; ask for one.")
+    email = (email or "").strip().lower()
+    if not EMAIL.match(email):
+        raise ProblemError(403, "no-email", "No email", "The identity provider gives no email address.")
+    known = set(session.execute(text("SELECT code FROM district WHERE code = ANY(:c)"), {"c": list(districts)})
+                .scalars())
+    codes = tuple(sorted(c for c in districts if c in known)) if role == "committee" else ()
+    if role == "committee" and not codes:
+        raise ProblemError(403, "no-district", "No district",
+                           "The identity provider makes this person a committee member of no district here.")
+    row = session.execute(text("SELECT id FROM app_user WHERE (oidc_issuer = :i AND oidc_subject = :s) OR email = :e "
+                               "ORDER BY (oidc_subject = :s) DESC NULLS LAST LIMIT 1"),
+                          {"i": issuer, "s": subject, "e": email}).first()
+    before = get_user(session, row[0]).public() if row else None
+    if row is None:
+        user_id = session.execute(text(
+            "INSERT INTO app_user (email, name, role, oidc_issuer, oidc_subject) VALUES (:e, :n, :r, :i, :s) "
+            "RETURNING id"), {"e": email, "n": name, "r": role, "i": issuer, "s": subject}).scalar_one()
+    else:
+        user_id = row[0]
+        session.execute(text("UPDATE app_user SET email = :e, name = :n, role = :r, oidc_issuer = :i, "
+                             "oidc_subject = :s, last_sign_in_at = now() WHERE id = :id"),
+                        {"e": email, "n": name, "r": role, "i": issuer, "s": subject, "id": user_id})
+        session.execute(text("DELETE FROM district_membership WHERE user_id = :u"), {"u": user_id})
+    for district_id in _district_ids(session, codes):
+        session.execute(text("INSERT INTO district_membership (user_id, district_id) VALUES (:u, :d)"),
+                        {"u": user_id, "d": district_id})
+    user = get_user(session, user_id)
+    if not user.active:
+        raise ProblemError(403, "inactive", "Account inactive", "This account is switched off in Riskkarta.")
+    audit.record(session, email, "sign-in-oidc", "user", user_id, before, user.public())
+    return user
