@@ -103,18 +103,23 @@ def get(session: Session, picture_id: int, user: User | None, role: str, *, lock
     return found
 
 
-def check_version(picture: Picture, if_match: int | None, *, required: bool) -> None:
-    """Optimistic locking: a change names the version it was made from (If-Match); a stale one gets 412 with the
-    current picture."""
+def require_version(what: str, version: int, current: dict[str, Any], if_match: int | None, *,
+                    required: bool = True) -> None:
+    """Optimistic locking, for a picture or an annotation: a change names the version it was made from (If-Match);
+    without one 428 (when `required`), a stale one 412 with the current state, so that no change is lost."""
     if if_match is None:
         if required:
             raise ProblemError(428, "precondition-required", "If-Match required",
-                               "Send the picture's ETag in If-Match, so that no one else's change is overwritten.")
+                               f"Send the {what}'s ETag in If-Match, so that no one else's change is overwritten.")
         return
-    if if_match != picture.version:
-        raise ProblemError(412, "stale-version", "The picture has changed",
-                           f"Version {if_match} is not the current version {picture.version}; reload and try again.",
-                           current=picture.to_json())
+    if if_match != version:
+        raise ProblemError(412, "stale-version", f"The {what} has changed",
+                           f"Version {if_match} is not the current version {version}; reload and try again.",
+                           current=current)
+
+
+def check_version(picture: Picture, if_match: int | None, *, required: bool) -> None:
+    require_version("picture", picture.version, picture.to_json(), if_match, required=required)
 
 
 def _fields(body: Any, *, partial: bool) -> dict[str, Any]:

@@ -140,13 +140,7 @@ def create(session: Session, picture_id: int, feature: Any, user: User | None, r
 
 
 def _check(current: dict[str, Any], if_match: int | None) -> None:
-    if if_match is None:
-        raise ProblemError(428, "precondition-required", "If-Match required",
-                           "Send the annotation's ETag in If-Match, so that no one else's change is overwritten.")
-    if if_match != current["properties"]["version"]:
-        raise ProblemError(412, "stale-version", "The annotation has changed",
-                           f"Version {if_match} is not the current version {current['properties']['version']}.",
-                           current=current)
+    pictures.require_version("annotation", current["properties"]["version"], current, if_match)
 
 
 def update(session: Session, picture_id: int, annotation_id: int, feature: Any, user: User | None, role: str,
