@@ -8,6 +8,7 @@ import re
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from geo.crs import WGS84, parse_crs
+from webapp.api.params import whole_number
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
@@ -51,15 +52,6 @@ def _body():
     return body
 
 
-def _int_arg(name: str, low: int, high: int) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        raise ProblemError(400, "invalid-parameter", f"Invalid {name}", f"{name} is a whole number {low}–{high}.")
-    return int(raw)
-
-
 def _done():
     get_session().commit()
 
@@ -82,7 +74,7 @@ def list_pictures():
         raise ProblemError(400, "invalid-parameter", "Invalid status",
                            f"status is one of {', '.join(service.STATUSES)}.")
     found = service.find(get_session(), current_account(), current_role(), district=request.args.get("district"),
-                         year=_int_arg("year", 2000, 2100), tertial=_int_arg("tertial", 1, 3), topic=topic,
+                         year=whole_number("year", 2000, 2100), tertial=whole_number("tertial", 1, 3), topic=topic,
                          status=status)
     return jsonify(pictures=[p.to_json() | {"links": {"self": url_for("pictures.get_picture", picture_id=p.id)}}
                              for p in found])

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from geo.crs import WGS84, parse_crs
+from webapp.api.params import whole_number
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
@@ -65,16 +66,6 @@ def measure():
     return jsonify(area_m2=round(area_m2, 1), area=fmt.area(area_m2, current_language()))
 
 
-def _whole(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        raise ProblemError(400, "invalid-parameter", f"Invalid {name}", f"{name} must be a whole number from {low} to "
-                           f"{high}, not {raw[:40]!r}.")
-    return int(raw)
-
-
 def _query() -> str | None:
     query = (request.args.get("q") or "").strip()
     if len(query) > 200:
@@ -85,7 +76,8 @@ def _query() -> str | None:
 @bp.get("")
 def list_checks():
     """The saved checks, newest first: `limit` (at most 200) from `offset`, `q` finds a reference or title."""
-    found = service.recent(get_session(), limit=_whole("limit", 50, 1, 200), offset=_whole("offset", 0, 0, 10**9),
+    found = service.recent(get_session(), limit=whole_number("limit", 1, 200, 50),
+                           offset=whole_number("offset", 0, 10**9, 0),
                            query=_query())
     links = {}
     if found.offset + found.limit < found.total:
