@@ -47,3 +47,9 @@ def zonal_values(info: LayerInfo, site) -> tuple[np.ndarray, int]:
     values = np.asarray(stats.values, dtype="float64") * info.raster.scale + info.raster.offset
     return values, stats.count + stats.nodata_count
 
+
+def decimals(value: float, digits: int = 1) -> dict[str, str]:
+    """A number inside a stored sentence, in each language: fixed decimals, a decimal comma in Swedish
+    ({"sv": "37,0", "en": "37.0"}); a parameter for `webapp.i18n.both`."""
+    text = f"{value:.{digits}f}"
+    return {"sv": text.replace(".", ","), "en": text}

@@ -17,7 +17,7 @@ from webapp.i18n import LANGUAGES, N_, both
 from webapp.services import tiles
 from webapp.services.catalog import LayerInfo
 from webapp.services.hazards import Evaluator, ImportOptions, ProgressFactory, Row, SiteContext
-from webapp.services.hazards.common import no_data, verdict
+from webapp.services.hazards.common import decimals, no_data, verdict
 from webapp.services.imports import incidents
 from webapp.services.site_check.result import Verdict
 
@@ -125,7 +125,7 @@ class Crime(Evaluator):
                   "computed_hotspots": "no data yet", "drawn_hotspots": "no data yet"}
         found = both("%(count)s reported incidents within %(radius)s m in the last %(months)s months, %(ratio)s times "
                      "the city's average for an area of that size.", count=shown, radius=f"{r.radius_m:.0f}",
-                     months=r.months, ratio={"sv": f"{ratio:.1f}".replace(".", ","), "en": f"{ratio:.1f}"})
+                     months=r.months, ratio=decimals(ratio))
         pending = both("Computed hotspots and the situation pictures' drawn hotspots: no data yet.")
         sentence = {lang: f"{found[lang]} {pending[lang]}" for lang in LANGUAGES}
         rule = both("Density relative to the city's average: %(thresholds)s",

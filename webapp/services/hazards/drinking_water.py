@@ -8,7 +8,7 @@ from layers import registry
 from layers.rules import LEVEL_WORDS, LEVELS, raise_level
 from webapp.i18n import LANGUAGES, N_, both
 from webapp.services.hazards import Evaluator, Row, SiteContext
-from webapp.services.hazards.common import no_data, verdict
+from webapp.services.hazards.common import decimals, no_data, verdict
 from webapp.services.site_check.result import Verdict
 
 ZONES = text("""
@@ -81,7 +81,7 @@ class DrinkingWater(Evaluator):
         if facility is not None:
             km = float(facility[2]) / 1000
             parts.append(both("The nearest %(kind)s (%(name)s) is %(km)s km away.", kind=named(facility[0]),
-                              name=facility[1], km={"sv": f"{km:.1f}".replace(".", ","), "en": f"{km:.1f}"}))
+                              name=facility[1], km=decimals(km)))
         if in_zone:
             parts.append(both("Note: a hazardous-goods route (%(routes)s) runs through the protection zone within "
                               "%(radius)s m of the site.", routes=", ".join(in_zone),

@@ -14,7 +14,7 @@ from layers.rules import level_at, thresholds_text
 from webapp.i18n import LANGUAGES, both
 from webapp.services import districts
 from webapp.services.hazards import Evaluator, Row, SiteContext
-from webapp.services.hazards.common import no_data, verdict, zonal_values
+from webapp.services.hazards.common import decimals, no_data, verdict, zonal_values
 from webapp.services.site_check.result import Verdict
 
 UNITS = {"max_c": "°C", "mean_c": "°C", "stricter_for_vulnerable_c": "°C", "city_median_c": "°C",
@@ -22,11 +22,6 @@ UNITS = {"max_c": "°C", "mean_c": "°C", "stricter_for_vulnerable_c": "°C", "c
 # The city's temperatures per raster, layer version and set of districts: computed once (an overview read).
 _cities: dict[tuple, np.ndarray] = {}
 _lock = threading.Lock()
-
-
-def _c(value: float, lang: str) -> str:
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if lang == "sv" else text
 
 
 def city_temperatures(ctx: SiteContext, info) -> np.ndarray:
@@ -64,8 +59,7 @@ class Heat(Evaluator):
         mean, highest = float(temp.mean()), float(temp.max())
         values = {"temperature": kind, "max_c": round(highest, 1), "mean_c": round(mean, 1),
                   "stricter_for_vulnerable_c": offset}
-        t = {"max": {lang: _c(highest, lang) for lang in LANGUAGES},
-             "mean": {lang: _c(mean, lang) for lang in LANGUAGES}}
+        t = {"max": decimals(highest), "mean": decimals(mean)}
         if kind == AIR:
             levels = tuple((c - offset, lv) for c, lv in r.levels)
             level = level_at(highest, levels)
@@ -83,7 +77,7 @@ class Heat(Evaluator):
             values |= {"city_median_c": round(median, 1), "warmer_than_share": round(warmer, 3)}
             found = both("The site's mean surface temperature on a hot day is %(mean)s °C (highest %(max)s °C), "
                          "warmer than %(share)s %% of the city (the city's median is %(median)s °C).",
-                         share=f"{warmer * 100:.0f}", median={lang: _c(median, lang) for lang in LANGUAGES}, **t)
+                         share=f"{warmer * 100:.0f}", median=decimals(median), **t)
             percentiles = "/".join(f"{p:g}" for p, _ in r.relative_levels)
             rule = both("The site's mean against the city's %(percentiles)s percentiles: %(thresholds)s",
                         percentiles={"sv": percentiles.replace(".", ","), "en": percentiles},
@@ -92,7 +86,7 @@ class Heat(Evaluator):
         parts = [found]
         if offset:
             parts.append(both("Stricter for vulnerable occupants: every limit %(offset)s °C lower.",
-                              offset={lang: _c(offset, lang) for lang in LANGUAGES}))
+                              offset=decimals(offset)))
         parts.append(both("SMHI's heat warnings are about the air temperature: a notice at 26 °C three days running, "
                           "warnings at 30 °C and 33 °C."))
         sentence = {lang: " ".join(p[lang] for p in parts) for lang in LANGUAGES}
