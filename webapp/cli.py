@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -136,10 +137,12 @@ def import_() -> None:
 @_fail_on_problem
 def import_districts(file: Path, **options) -> None:
     """Import district areas from GeoJSON, GeoPackage or a zipped Shapefile, in any declared CRS."""
+    from webapp.services.accounts import audit
     from webapp.services.districts.importer import import_districts as run_import
 
     with transaction() as session:
         result = run_import(session, file, **options)
+        audit.record(session, "cli", "import", "districts", None, None, {"file": file.name, **asdict(result)})
     west, south, east, north = result.bounds_lonlat
     demo = f"{result.demo_replaced} demo districts replaced; " if result.demo_replaced else ""
     moved = f"{result.incidents_reassigned} incidents re-assigned; " if result.incidents_reassigned else ""
@@ -168,6 +171,7 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
     """Replace a hazard layer's data with FILE: GeoJSON, GeoPackage or zipped Shapefile for vector layers,
     GeoTIFF for rasters, CSV for crime incidents. All or nothing; the layer version goes up."""
     from webapp.services import catalog, hazards
+    from webapp.services.accounts import audit
 
     catalog.definition_or_404(slug)
     options = hazards.ImportOptions(source=source, licence=licence, layer=source_layer, class_field=class_field,
@@ -181,6 +185,7 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
 
     with transaction() as session:
         result = hazards.evaluator(slug).import_file(session, file, options, progress)
+        audit.record(session, "cli", "import", "layer", slug, None, {"file": file.name, **asdict(result)})
     bounds = "no bounds" if result.bounds_lonlat is None else "lon {0}–{2}, lat {1}–{3}".format(*result.bounds_lonlat)
     click.echo(f"{slug}: version {result.version}; {_counted(result)}; {bounds}; {result.seconds} s")
     for note in result.notes:

@@ -229,7 +229,12 @@ class AuditEvent(Base):
     """Who did what, when: one row per write, in the write's own transaction (append-only)."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_event_entity", "entity", "entity_id"),
+        # an annotation's rows by the picture it is drawn on (its history and its state at a past time)
+        Index("ix_audit_event_annotation_picture", text("(COALESCE(after, before) -> 'properties' ->> 'picture')"),
+              "id", postgresql_where=text("entity = 'annotation'")),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -202,6 +202,10 @@ def test_cli_import_is_all_or_nothing(throwaway_database, tmp_path):
 
             rows = connection.execute(text("SELECT code, round(ST_XMin(geom)) FROM district ORDER BY code"))
             assert [tuple(r) for r in rows] == [("E", 674000), ("W", 672000)]
+            # The import is in the audit log, in its own transaction: the refused one left no row.
+            logged = connection.execute(text("SELECT actor, after FROM audit_event WHERE action = 'import'")).all()
+            assert [(actor, after["file"], after["inserted"]) for actor, after in logged] == [
+                ("cli", "good.gpkg", 2)]
         engine.dispose()
 
 

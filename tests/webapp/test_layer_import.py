@@ -9,6 +9,7 @@ import shapely
 from click.testing import CliRunner
 from rasterio.transform import from_origin
 from shapely.geometry import LineString, Point, box
+from sqlalchemy import text
 
 from geo.crs import SWEREF99TM, WGS84, transform_geom
 from tests.files import zip_shapefile
@@ -144,6 +145,13 @@ def test_cli_raster_summary_says_cells_of_metres(throwaway_database, tmp_path):
                         from_origin(670_000, 6_580_000, 2, 2))
         ok = runner.invoke(main, ["import", "layer", "heat", str(small)], env=env)
         assert "heat: version 1; 420 × 280 cells of 2 m (840 × 560 m); lon 17.98" in ok.output, ok.output
+        engine = db.make_engine(database.url)
+        with engine.connect() as connection:
+            logged = connection.execute(text(
+                "SELECT entity_id, after ->> 'file', after -> 'grid' ->> 'width' FROM audit_event "
+                "WHERE action = 'import' ORDER BY id")).all()
+        engine.dispose()
+        assert [tuple(r) for r in logged] == [("flood", "big.tif", "1222"), ("heat", "small.tif", "420")]
 
 
 def test_a_geotiff_without_crs_is_refused_and_the_old_raster_serves(db_session, data_dir, tmp_path):

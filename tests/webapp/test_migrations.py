@@ -32,16 +32,20 @@ def test_models_match_the_migrations(database_url):
     """Autogenerate finds nothing to do: the typed mappings and the migrations agree."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
+    from sqlalchemy import text
 
-    from webapp.db import include_object
+    from webapp.db import EXPRESSION_INDEXES, include_object
     from webapp.models import Base
 
     engine = create_engine(db.normalise_url(database_url))
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_object": include_object})
         diff = compare_metadata(context, Base.metadata)
+        made = set(connection.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")).scalars())
     engine.dispose()
     assert diff == []
+    declared = {i.name for t in Base.metadata.tables.values() for i in t.indexes}
+    assert made >= EXPRESSION_INDEXES and declared >= EXPRESSION_INDEXES
 
 
 def test_districts_loaded_before_0007_are_marked_demo_by_their_source(throwaway_database):

@@ -76,6 +76,21 @@ DRAFT_MATRIX = {
     "submit": {"public": 404, "viewer": 404, "member_11": 200, "member_10": 404, "city": 403, "admin": 403},
     "accept": {"public": 404, "viewer": 404, "member_11": 403, "member_10": 404, "city": 403, "admin": 403},
     "delete": {"public": 404, "viewer": 404, "member_11": 204, "member_10": 404, "city": 403, "admin": 403},
+    "history": {"public": 404, "viewer": 404, "member_11": 200, "member_10": 404, "city": 200, "admin": 200},
+    "at": {"public": 404, "viewer": 404, "member_11": 200, "member_10": 404, "city": 200, "admin": 200},
+    "copy-forward": {"public": 404, "viewer": 404, "member_11": 201, "member_10": 404, "city": 403, "admin": 403},
+}
+# Once accepted, the picture is every reader's (not the public's) but no one's to change; its history stays the
+# working record of the committee and the city.
+ACCEPTED_MATRIX = {
+    "read": {"public": 404, "viewer": 200, "member_11": 200, "member_10": 200, "city": 200, "admin": 200},
+    "update": {"public": 404, "viewer": 403, "member_11": 403, "member_10": 403, "city": 403, "admin": 403},
+    "submit": {"public": 404, "viewer": 403, "member_11": 403, "member_10": 403, "city": 403, "admin": 403},
+    "accept": {"public": 404, "viewer": 403, "member_11": 403, "member_10": 403, "city": 403, "admin": 403},
+    "delete": {"public": 404, "viewer": 403, "member_11": 403, "member_10": 403, "city": 403, "admin": 403},
+    "history": {"public": 404, "viewer": 403, "member_11": 200, "member_10": 403, "city": 200, "admin": 200},
+    "at": {"public": 404, "viewer": 403, "member_11": 200, "member_10": 403, "city": 200, "admin": 200},
+    "copy-forward": {"public": 404, "viewer": 403, "member_11": 201, "member_10": 403, "city": 403, "admin": 403},
 }
 
 
@@ -86,6 +101,10 @@ def _act(client, action, url, headers):
         return client.patch(url, json={"summary": "ändrad"}, headers=headers | {"If-Match": '"1"'})
     if action == "delete":
         return client.delete(url, headers=headers | {"If-Match": '"1"'})
+    if action == "history":
+        return client.get(f"{url}/history", headers=headers)
+    if action == "at":
+        return client.get(f"{url}?at=2100-01-01", headers=headers)
     return client.post(f"{url}/{action}", headers=headers)
 
 
@@ -95,6 +114,18 @@ def test_who_may_do_what_with_a_draft(client, bearer, action, who):
     url = new_picture(client, bearer["member_11"]).headers["Location"]
     response = _act(client, action, url, bearer[who])
     assert response.status_code == DRAFT_MATRIX[action][who], response.get_data(as_text=True)
+    if response.status_code >= 400:
+        assert response.mimetype == PROBLEM_JSON
+
+
+@pytest.mark.parametrize("action", list(ACCEPTED_MATRIX))
+@pytest.mark.parametrize("who", ["public", "viewer", "member_11", "member_10", "city", "admin"])
+def test_who_may_do_what_with_an_accepted_picture(client, bearer, action, who):
+    url = new_picture(client, bearer["member_11"]).headers["Location"]
+    client.post(url + "/submit", headers=bearer["member_11"])
+    assert client.post(url + "/accept", headers=bearer["city"]).status_code == 200
+    response = _act(client, action, url, bearer[who])
+    assert response.status_code == ACCEPTED_MATRIX[action][who], response.get_data(as_text=True)
     if response.status_code >= 400:
         assert response.mimetype == PROBLEM_JSON
 

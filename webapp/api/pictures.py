@@ -8,12 +8,12 @@ import re
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from geo.crs import WGS84, parse_crs
-from webapp.api.params import whole_number
+from webapp.api.params import moment, whole_number
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
 from webapp.services import pictures as service
-from webapp.services.pictures import drawings
+from webapp.services.pictures import drawings, forward, history
 
 bp = Blueprint("pictures", __name__, url_prefix="/api/pictures")
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
@@ -38,7 +38,10 @@ def _one(picture: service.Picture, status: int = 200):
         "self": url_for("pictures.get_picture", picture_id=picture.id),
         "submit": url_for("pictures.submit", picture_id=picture.id),
         "return": url_for("pictures.return_", picture_id=picture.id),
-        "accept": url_for("pictures.accept", picture_id=picture.id)}}
+        "accept": url_for("pictures.accept", picture_id=picture.id),
+        "copy_forward": url_for("pictures.copy_forward", picture_id=picture.id),
+        "annotations": url_for("pictures.list_annotations", picture_id=picture.id),
+        "history": url_for("pictures.get_history", picture_id=picture.id)}}
     response = jsonify(body)
     response.status_code = status
     response.headers["ETag"] = _etag(picture)
@@ -82,7 +85,39 @@ def list_pictures():
 
 @bp.get("/<int:picture_id>")
 def get_picture(picture_id: int):
-    return _one(service.get(get_session(), picture_id, current_account(), current_role()))
+    """The picture now (with its ETag), or with `?at=` as it was then, its annotations included (no ETag: a past
+    state is read, never written back)."""
+    at = moment("at")
+    if at is None:
+        return _one(service.get(get_session(), picture_id, current_account(), current_role()))
+    then = history.as_at(get_session(), picture_id, at, current_account(), current_role())
+    return jsonify(then | {"links": {"now": url_for("pictures.get_picture", picture_id=picture_id),
+                                     "history": url_for("pictures.get_history", picture_id=picture_id)}})
+
+
+@bp.get("/<int:picture_id>/history")
+def get_history(picture_id: int):
+    """Every write to the picture and its annotations, newest first; `limit` at a time, `before` an event id."""
+    limit = whole_number("limit", 1, 1000, 200)
+    found, older = history.events(get_session(), picture_id, current_account(), current_role(), limit=limit,
+                                  before_id=whole_number("before", 1, 2**62))
+    links = {"picture": url_for("pictures.get_picture", picture_id=picture_id)}
+    if older is not None:
+        links["next"] = url_for("pictures.get_history", picture_id=picture_id, limit=limit, before=older)
+    return jsonify(events=found, links=links)
+
+
+@bp.post("/<int:picture_id>/copy-forward")
+def copy_forward(picture_id: int):
+    """The next period's draft (or the period the body names) from this picture, its annotations copied."""
+    body = request.get_json(silent=True) if request.content_length else None
+    if request.content_length and body is None:
+        raise ProblemError(400, "not-json", "Not JSON", "Send a JSON object (application/json), or nothing.")
+    picture = forward.copy_forward(get_session(), picture_id, body, current_account(), current_role())
+    _done()
+    response = _one(picture, 201)
+    response.headers["Location"] = url_for("pictures.get_picture", picture_id=picture.id)
+    return response
 
 
 @bp.patch("/<int:picture_id>")

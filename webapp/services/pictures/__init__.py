@@ -71,9 +71,14 @@ def needs_sign_in() -> ProblemError:
 def may_read(user: User | None, role: str, picture: Picture) -> bool:
     if picture.status == "accepted":
         return role in READERS
+    return may_read_work(user, picture.district_code)
+
+
+def may_read_work(user: User | None, district_code: str) -> bool:
+    """Whether `user` reads a district's pictures in the making (drafts, submitted, returned) and their history."""
     if user is None or not user.active:
         return False
-    return user.role in ("city", "admin") or (user.role == "committee" and picture.district_code in user.districts)
+    return user.role in ("city", "admin") or (user.role == "committee" and district_code in user.districts)
 
 
 def assert_editable(user: User | None, picture: Picture) -> None:
@@ -122,7 +127,7 @@ def check_version(picture: Picture, if_match: int | None, *, required: bool) -> 
     require_version("picture", picture.version, picture.to_json(), if_match, required=required)
 
 
-def _fields(body: Any, *, partial: bool) -> dict[str, Any]:
+def parse_fields(body: Any, *, partial: bool) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise bad("Send a JSON object.")
     known = {"district", "year", "tertial", "topic", "summary"}
@@ -156,10 +161,12 @@ def _fields(body: Any, *, partial: bool) -> dict[str, Any]:
     return fields
 
 
-def create(session: Session, body: Any, user: User | None) -> Picture:
+def create(session: Session, body: Any, user: User | None, *, action: str = "create",
+           origin: int | None = None) -> Picture:
+    """A new draft; `action` and `origin` say in the audit log how it came about (e.g. copied forward from one)."""
     if user is None:
         raise needs_sign_in()
-    fields = _fields(body, partial=False)
+    fields = parse_fields(body, partial=False)
     if not session.execute(text("SELECT 1 FROM district WHERE code = :c"), {"c": fields["district_code"]}).first():
         raise bad(f"There is no district {fields['district_code']!r}.", "/district")
     if not user.may_edit(fields["district_code"]):
@@ -176,7 +183,8 @@ def create(session: Session, body: Any, user: User | None) -> Picture:
         "VALUES (:district_code, :year, :tertial, :topic, :summary, :by, :by) RETURNING id"),
         {**fields, "by": user.email}).scalar_one()
     picture = _row(session, picture_id)
-    audit.record(session, user.email, "create", "situation_picture", picture_id, None, picture.to_json())
+    after = picture.to_json() | ({"origin": origin} if origin is not None else {})
+    audit.record(session, user.email, action, "situation_picture", picture_id, None, after)
     return picture
 
 
@@ -198,7 +206,7 @@ def update(session: Session, picture_id: int, body: Any, user: User | None, role
     picture = get(session, picture_id, user, role, lock=True)
     _may_edit(user, picture)
     check_version(picture, if_match, required=True)
-    fields = _fields(body, partial=True)
+    fields = parse_fields(body, partial=True)
     fixed = {"district_code", "year", "tertial", "topic"} & set(fields)
     if any(fields[k] != getattr(picture, k) for k in fixed):
         raise bad("A picture's district, year, tertial and topic are fixed once it is made; change its summary.")
