@@ -168,3 +168,17 @@ def test_chromium_signs_in_and_out(live_server, browser_page, artifacts):
     page.wait_for_load_state("networkidle")
     assert page.locator("a.account").inner_text() == "Logga in"
     assert log["errors"] == [] and log["outside"] == []
+
+
+def test_a_demo_city_loaded_before_accounts_gets_its_demo_users(db_session):
+    """`make run` loads the demo only into an empty database; one whose demo city predates the accounts still gets
+    the demo users, and a database of real districts never does."""
+    from webapp.services import demo
+
+    db_session.execute(text("DELETE FROM app_user WHERE is_demo"))
+    assert demo.load(db_session, if_empty=True).skipped
+    assert accounts.find_user(db_session, "sodermalm@demo.riskkarta.se").districts == ("11",)
+    db_session.execute(text("DELETE FROM app_user WHERE is_demo"))
+    db_session.execute(text("UPDATE district SET is_demo = false"))
+    assert demo.load(db_session, if_empty=True).skipped
+    assert accounts.find_user(db_session, "sodermalm@demo.riskkarta.se") is None

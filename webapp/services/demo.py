@@ -35,6 +35,8 @@ def load(session: Session, *, if_empty: bool = False) -> DemoLoad:
     """Load the demo districts (upsert by code) in the caller's transaction; with `if_empty`, only into a
     database that has no districts yet, so an imported real city is never overwritten."""
     if if_empty and districts.count(session) > 0:
+        if districts.is_demo(session):
+            accounts.add_demo_users(session)  # a demo city loaded before there were accounts gets its users
         return DemoLoad(districts=0, skipped=True)
     if districts.count_real(session) > 0:
         # The demo city beside a real one would put every site in two districts: never mix them.
