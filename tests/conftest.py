@@ -196,3 +196,43 @@ def browser_page():
 
 def scalar(session: Session, sql: str, **params):
     return session.execute(text(sql), params).scalar()
+
+
+# --- signed-in users: saving a site check, like every write, needs one --------------------------------------------
+
+@pytest.fixture()
+def planner(db_session) -> dict[str, str]:
+    """Bearer headers of a planner (a `viewer` account) for the test client."""
+    from webapp.services import accounts
+    from webapp.services.accounts import tokens
+
+    accounts.add_user(db_session, "site-planner@example.se", "viewer")
+    return {"Authorization": f"Bearer {tokens.create_token(db_session, 'site-planner@example.se')[0]}"}
+
+
+@pytest.fixture(scope="session")
+def live_token(database_url) -> dict[str, str]:
+    """Bearer headers of the demo viewer, committed, for requests to the live server."""
+    from sqlalchemy import create_engine
+
+    from webapp.db import normalise_url
+    from webapp.services.accounts import tokens
+
+    engine = create_engine(normalise_url(database_url))
+    with Session(engine) as session:
+        token, _ = tokens.create_token(session, "viewer@demo.riskkarta.se", name="tests")
+        session.commit()
+    engine.dispose()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def sign_in(page, base_url: str, email: str = "viewer@demo.riskkarta.se") -> None:
+    """Sign a browser page in through the real /login form with a demo account."""
+    from webapp.services.accounts import DEMO_PASSWORD
+
+    page.goto(base_url + "/login", wait_until="networkidle")
+    page.fill("#login-email", email)
+    page.fill("#login-password", DEMO_PASSWORD)
+    page.locator("form[action$='/login'] button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".topbar .who").count() == 1, "the sign-in did not take"

@@ -91,6 +91,13 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
     @app.before_request
+    def _token_before_session():
+        """A request that sends a bearer token is that token's user, even beside a session cookie (whose strong
+        session protection would otherwise turn a cookie without a user into an anonymous request)."""
+        if request.headers.get("Authorization"):
+            g._login_user = _load_token_user(request)
+
+    @app.before_request
     def _csrf_for_session_writes():
         if request.method in WRITES and current_user.is_authenticated and current_user.via == "session":
             csrf.protect()

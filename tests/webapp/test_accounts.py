@@ -182,3 +182,12 @@ def test_a_demo_city_loaded_before_accounts_gets_its_demo_users(db_session):
     db_session.execute(text("UPDATE district SET is_demo = false"))
     assert demo.load(db_session, if_empty=True).skipped
     assert accounts.find_user(db_session, "sodermalm@demo.riskkarta.se") is None
+
+
+def test_a_bearer_token_counts_beside_a_session_cookie_without_a_user(client, db_session):
+    """A cookie from an earlier anonymous visit (the chosen language) does not turn a token's request anonymous."""
+    accounts.add_user(db_session, "cookie-token@example.se", "city")
+    headers = {"Authorization": f"Bearer {tokens.create_token(db_session, 'cookie-token@example.se')[0]}"}
+    client.get("/?lang=en")  # sets the session cookie
+    page = client.get("/sites", headers=headers).get_data(as_text=True)
+    assert "cookie-token@example.se" in page

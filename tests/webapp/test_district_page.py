@@ -24,9 +24,10 @@ TEXTS = {
 }
 
 
-def create_check(client, geometry=SODERMALM, **props):
+def create_check(client, headers, geometry=SODERMALM, **props):
     response = client.post("/api/site-checks", json={"type": "Feature", "geometry": geometry,
-                                                     "properties": {"land_use": "C", **props}})
+                                                     "properties": {"land_use": "C", **props}},
+                           headers=headers)
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()
 
@@ -102,10 +103,10 @@ def test_the_page_never_shows_incident_points_or_counts_under_5(client, db_sessi
     assert cells(section(client.get("/districts/11").get_data(as_text=True), "crime")) == ["< 5"]
 
 
-def test_the_page_lists_the_checks_that_touch_the_district_newest_first(client, monkeypatch):
-    first = create_check(client, title="Första kontrollen")
-    second = create_check(client, title="Andra kontrollen", reference="SBK 2026-1")
-    elsewhere = create_check(client, geometry=RINKEBY, title="I Rinkeby")
+def test_the_page_lists_the_checks_that_touch_the_district_newest_first(client, monkeypatch, planner):
+    first = create_check(client, planner, title="Första kontrollen")
+    second = create_check(client, planner, title="Andra kontrollen", reference="SBK 2026-1")
+    elsewhere = create_check(client, planner, geometry=RINKEBY, title="I Rinkeby")
     html = client.get("/districts/11").get_data(as_text=True)
     listed = re.findall(r'<tr data-check-id="(\d+)">(.*?)</tr>', html, re.S)
     ids = [int(i) for i, _row in listed]
@@ -121,7 +122,7 @@ def test_the_page_lists_the_checks_that_touch_the_district_newest_first(client, 
     assert older and int(older.group(1)) >= 1
 
 
-def test_a_point_checked_with_a_buffer_touches_the_districts_its_buffer_reaches(client, db_session):
+def test_a_point_checked_with_a_buffer_touches_the_districts_its_buffer_reaches(client, db_session, planner):
     """A point 20–40 m outside Södermalm touches it with a 50 m buffer (as its report says), not with 10 m."""
     lon, lat = db_session.execute(text(
         "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(ST_PointOnSurface(ST_Difference(ST_Intersection("
@@ -129,15 +130,15 @@ def test_a_point_checked_with_a_buffer_touches_the_districts_its_buffer_reaches(
         "ON n.code <> s.code AND ST_Intersects(n.geom, s.geom) WHERE s.code = '11' ORDER BY n.code LIMIT 1) AS x"
     )).one()
     point = {"type": "Point", "coordinates": [lon, lat]}
-    wide = create_check(client, geometry=point, buffer_m=50, title="Vid gränsen")
-    narrow = create_check(client, geometry=point, buffer_m=10, title="Nära gränsen")
+    wide = create_check(client, planner, geometry=point, buffer_m=50, title="Vid gränsen")
+    narrow = create_check(client, planner, geometry=point, buffer_m=10, title="Nära gränsen")
     assert "11" in [d["code"] for d in wide["districts"]] and "11" not in [d["code"] for d in narrow["districts"]]
     ids = [c.id for c in summary.checks_touching(db_session, "11")[0]]
     assert wide["id"] in ids and narrow["id"] not in ids
 
 
-def _post_check(page, live_server, title):
-    response = page.request.post(live_server + "/api/site-checks", data={
+def _post_check(page, live_server, title, headers):
+    response = page.request.post(live_server + "/api/site-checks", headers=headers, data={
         "type": "Feature", "geometry": SODERMALM, "properties": {"land_use": "C", "title": title}})
     assert response.status == 201, response.text()
     return response.json()
@@ -145,10 +146,10 @@ def _post_check(page, live_server, title):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["sv", "en"])
-def test_chromium_shows_the_district_page(live_server, artifacts, browser_page, lang):
+def test_chromium_shows_the_district_page(live_server, artifacts, browser_page, lang, live_token):
     """The page drawn for real: the district on its map, the summaries and the checks, in either language."""
     page, log = browser_page
-    check = _post_check(page, live_server, f"Kontroll på Söder ({lang})")
+    check = _post_check(page, live_server, f"Kontroll på Söder ({lang})", live_token)
     page.goto(live_server + "/districts/11" + ("?lang=en" if lang == "en" else ""), wait_until="networkidle")
     t = TEXTS[lang]
     assert page.locator("h1").inner_text() == "Södermalm"
@@ -174,11 +175,12 @@ def test_the_viewer_links_each_district_to_its_page_and_keeps_the_geojson(client
 
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["sv", "en"])
-def test_chromium_opens_a_district_page_from_the_viewers_side_panel(live_server, artifacts, browser_page, lang):
+def test_chromium_opens_a_district_page_from_the_viewers_side_panel(live_server, artifacts, browser_page, lang,
+                                                                   live_token):
     """Click Södermalm in the viewer's panel: its page, with the committee, the area, the layers with their
     summaries and the checks that touch it, in the viewer's language."""
     page, log = browser_page
-    check = _post_check(page, live_server, f"Från kartan ({lang})")
+    check = _post_check(page, live_server, f"Från kartan ({lang})", live_token)
     page.goto(live_server + "/" + ("?lang=en" if lang == "en" else ""), wait_until="networkidle")
     page.locator("table.districts").get_by_role("link", name="Södermalm", exact=True).click()
     page.wait_for_url(re.compile(r"/districts/11(\?lang=en)?$"))

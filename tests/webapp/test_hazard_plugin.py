@@ -96,9 +96,9 @@ def test_a_registered_hazard_has_vector_tiles(client, landslide):
     assert client.get("/tiles/landslide.json").get_json()["vector_layers"][0]["id"] == "landslide"
 
 
-def test_a_registered_hazard_gets_a_verdict_in_the_site_check_page_and_pdf(client, landslide):
+def test_a_registered_hazard_gets_a_verdict_in_the_site_check_page_and_pdf(client, landslide, planner):
     response = client.post("/api/site-checks", json={"type": "Feature", "geometry": {
-        "type": "Point", "coordinates": list(MEDBORGARPLATSEN)}, "properties": {"land_use": "C"}})
+        "type": "Point", "coordinates": list(MEDBORGARPLATSEN)}, "properties": {"land_use": "C"}}, headers=planner)
     assert response.status_code == 201, response.get_json()
     check = response.get_json()
     assert [h["hazard"] for h in check["hazards"]][-1] == "landslide"

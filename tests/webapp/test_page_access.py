@@ -88,13 +88,13 @@ def test_the_site_map_says_when_the_base_map_cannot_be_reached(settings, browser
     assert log["errors"] == [] and log["outside"] == []
 
 
-def test_the_saved_checks_come_in_pages_newest_first_and_can_be_found(client, db_session):
+def test_the_saved_checks_come_in_pages_newest_first_and_can_be_found(client, db_session, planner):
     db_session.execute(text("DELETE FROM site_check"))
     for n in range(30):
         response = client.post("/api/site-checks", json={
             "type": "Feature", "geometry": {"type": "Point", "coordinates": [18.0735, 59.3143]},
             "properties": {"land_use": "C", "reference": f"SBK 2026-{n:05d}",
-                           "title": "Kv. 100%_sant" if n == 7 else f"Kvarter {n}"}})
+                           "title": "Kv. 100%_sant" if n == 7 else f"Kvarter {n}"}}, headers=planner)
         assert response.status_code == 201
     first = client.get("/sites").get_data(as_text=True)
     assert len(re.findall(r"SBK 2026-\d{5}", first)) == 25

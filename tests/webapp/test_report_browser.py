@@ -10,21 +10,24 @@ import urllib.request
 import pytest
 from pypdf import PdfReader
 
+from tests.conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
 SODERMALM = [18.0735, 59.3143]
 
 
-def post_check(base: str, geometry: dict, **props) -> dict:
+def post_check(base: str, headers: dict, geometry: dict, **props) -> dict:
     body = json.dumps({"type": "Feature", "geometry": geometry, "properties": {"land_use": "C", **props}}).encode()
-    request = urllib.request.Request(base + "/api/site-checks", data=body, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(base + "/api/site-checks", data=body,
+                                     headers={"Content-Type": "application/json", **headers})
     with urllib.request.urlopen(request) as response:
         return json.load(response)
 
 
 @pytest.fixture(scope="module")
-def report_url(live_server):
-    check = post_check(live_server, {"type": "Point", "coordinates": SODERMALM}, vulnerable=["preschool"],
+def report_url(live_server, live_token):
+    check = post_check(live_server, live_token, {"type": "Point", "coordinates": SODERMALM}, vulnerable=["preschool"],
                        reference="SBK 2026-00815")
     return live_server + check["links"]["report"]
 
@@ -77,6 +80,7 @@ def test_printing_the_report_keeps_colours_and_drops_the_navigation(report_url, 
 
 def test_the_form_shows_the_area_the_report_gives(live_server, browser_page):
     page, log = browser_page
+    sign_in(page, live_server)  # saving a check needs a signed-in planner
     page.goto(live_server + "/sites", wait_until="networkidle")
     map_id = page.locator(".folium-map").get_attribute("id")
     page.evaluate("id => window[id].setView([59.3143, 18.0735], 16, {animate: false})", map_id)

@@ -48,9 +48,10 @@ def test_times_are_stockholm_time_in_both_languages():
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
-def test_the_page_and_the_pdf_write_the_same_values(client, lang):
+def test_the_page_and_the_pdf_write_the_same_values(client, lang, planner):
     response = client.post("/api/site-checks", json={"type": "Feature", "geometry": BLOCK,
-                                                     "properties": {"land_use": "B", "title": "Kv. Formatet"}})
+                                                     "properties": {"land_use": "B", "title": "Kv. Formatet"}},
+                           headers=planner)
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     check = SavedCheck.from_json(body)

@@ -11,9 +11,9 @@ from pypdf import PdfReader
 SODERMALM = {"type": "Point", "coordinates": [18.0735, 59.3143]}
 
 
-def create(client, **props):
+def create(client, headers, **props):
     response = client.post("/api/site-checks", json={"type": "Feature", "geometry": SODERMALM,
-                                                     "properties": {"land_use": "C", **props}})
+                                                     "properties": {"land_use": "C", **props}}, headers=headers)
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -29,8 +29,8 @@ def page_text(client, url: str) -> str:
 
 
 @pytest.mark.parametrize(("lang", "overall"), [("sv", "Samlad bedömning"), ("en", "Overall verdict")])
-def test_page_and_pdf_use_one_wording_local_time_with_its_zone_and_no_internal_keys(client, lang, overall):
-    check = create(client, vulnerable=["preschool"])
+def test_page_and_pdf_use_one_wording_local_time_with_its_zone_and_no_internal_keys(client, lang, overall, planner):
+    check = create(client, planner, vulnerable=["preschool"])
     page = page_text(client, check["links"]["report"] + f"?lang={lang}")
     pdf = pdf_text(client, check["links"]["pdf"] + f"?lang={lang}")
     for text in (page, pdf):
@@ -43,8 +43,8 @@ def test_page_and_pdf_use_one_wording_local_time_with_its_zone_and_no_internal_k
     assert group in page and group in pdf
 
 
-def test_each_rule_value_is_marked_by_what_it_is(client):
-    check = create(client)
+def test_each_rule_value_is_marked_by_what_it_is(client, planner):
+    check = create(client, planner)
     goods = next(h for h in check["hazards"] if h["hazard"] == "hazardous_goods")
     marks = {n["what"]["en"]: n["verified"] for n in goods["sources"]}
     assert marks == {"The 150 m risk-management distance": True, "The distance each land-use group must keep": False}
@@ -62,12 +62,12 @@ def test_each_rule_value_is_marked_by_what_it_is(client):
 
 
 @pytest.mark.parametrize(("lang", "text"), [("sv", "1,4 ha"), ("en", "1.4 ha")])
-def test_the_form_measures_a_drawn_area_as_the_report_will(client, lang, text):
+def test_the_form_measures_a_drawn_area_as_the_report_will(client, lang, text, planner):
     square = {"type": "Polygon", "coordinates": [[[18.0700, 59.3130], [18.0722, 59.3130], [18.0722, 59.3140],
                                                   [18.0700, 59.3140], [18.0700, 59.3130]]]}
     measured = client.post(f"/api/site-checks/measure?lang={lang}", json=square).get_json()
     created = client.post("/api/site-checks", json={"type": "Feature", "geometry": square,
-                                                    "properties": {"land_use": "B"}}).get_json()
+                                                    "properties": {"land_use": "B"}}, headers=planner).get_json()
     assert measured["area_m2"] == created["site"]["area_m2"]
     report = page_text(client, created["links"]["report"] + f"?lang={lang}")
     assert measured["area"].replace("\u00a0", " ") in report.replace("\u00a0", " ")

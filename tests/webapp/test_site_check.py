@@ -185,16 +185,16 @@ MEDBORGARPLATSEN = {"type": "Point", "coordinates": [18.0735, 59.3143]}
     (feature(None, coordinates="hello"), ""),
 ], ids=["a bare geometry", "an unknown land-use group", "a buffer over 500 m", "an unknown vulnerable group",
         "a polygon of 300 ha", "a line", "a point in Östergötland", "pasted text that is not coordinates"])
-def test_bad_site_checks_are_refused_with_a_reason(client, body, fragment):
-    response = client.post("/api/site-checks", json=body)
+def test_bad_site_checks_are_refused_with_a_reason(client, body, fragment, planner):
+    response = client.post("/api/site-checks", json=body, headers=planner)
     assert response.status_code == 422 and response.mimetype == PROBLEM_JSON
     assert fragment.lower() in response.get_json(force=True)["detail"].lower()
 
 
-def test_post_saves_a_check_and_get_returns_it(client, as_role):
+def test_post_saves_a_check_and_get_returns_it(client, as_role, planner):
     as_role("viewer")  # planners: they see the drinking-water layer too
     response = client.post("/api/site-checks", json=feature(MEDBORGARPLATSEN, vulnerable=["preschool"],
-                                                            reference="SBK 2026-00123"))
+                                                            reference="SBK 2026-00123"), headers=planner)
     assert response.status_code == 201
     body = response.get_json()
     assert response.headers["Location"] == f"/api/site-checks/{body['id']}"
@@ -208,22 +208,23 @@ def test_post_saves_a_check_and_get_returns_it(client, as_role):
     assert listed[0]["id"] == body["id"] and listed[0]["districts"] == ["Södermalm"]
 
 
-def test_pasted_sweref_coordinates_make_a_site(client):
+def test_pasted_sweref_coordinates_make_a_site(client, planner):
     x, y = transform_geom(Point(18.0735, 59.3143), WGS84, SWEREF99TM).coords[0]
-    response = client.post("/api/site-checks", json=feature(None, coordinates=f"{y:.1f} {x:.1f}"))
+    response = client.post("/api/site-checks", json=feature(None, coordinates=f"{y:.1f} {x:.1f}"),
+                           headers=planner)
     assert response.status_code == 201, response.get_json()
     how = response.get_json()["site"]["how"]
     assert how["given_as"] == "coordinates" and how["epsg"] == 3006 and how["order"] == "north_east"
 
 
-def test_rerun_after_a_new_layer_version_shows_what_changed(client, db_session):
-    created = client.post("/api/site-checks", json=feature(MEDBORGARPLATSEN)).get_json()
+def test_rerun_after_a_new_layer_version_shows_what_changed(client, db_session, planner):
+    created = client.post("/api/site-checks", json=feature(MEDBORGARPLATSEN), headers=planner).get_json()
     x, y = transform_geom(Point(18.0735, 59.3143), WGS84, SWEREF99TM).coords[0]
     replace_features(db_session, "hazardous-goods",
                      [("primary", {"name": "Nya leden"}, LineString([(x - 500, y + 80), (x + 500, y + 80)]))],
                      source="test", licence="", is_demo=False)
     assert client.get(created["links"]["self"]).get_json()["outdated_layers"] == ["hazardous-goods"]
-    rerun = client.post(created["links"]["rerun"])
+    rerun = client.post(created["links"]["rerun"], headers=planner)
     assert rerun.status_code == 201
     body = rerun.get_json()
     assert body["rerun_of"] == created["id"]

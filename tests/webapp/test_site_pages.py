@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 import pytest
 from sqlalchemy import text
 
+from tests.conftest import sign_in
 from webapp.errors import PROBLEM_JSON
 
 ASSET_URL = re.compile(r"""<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.I)
@@ -19,10 +20,10 @@ VERDICT_WORDS = {"sv": {"low": "låg", "moderate": "måttlig", "high": "hög", "
 SODERMALM = {"type": "Point", "coordinates": [18.0735, 59.3143]}
 
 
-def create_check(client, land_use="C", **props):
+def create_check(client, headers, land_use="C", **props):
     feature = {"type": "Feature", "geometry": SODERMALM,
                "properties": {"land_use": land_use, "given_as": "map", **props}}
-    response = client.post("/api/site-checks", json=feature)
+    response = client.post("/api/site-checks", json=feature, headers=headers)
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()
 
@@ -97,8 +98,8 @@ def test_read_coordinates_refuses_with_problem_json(client, body, status):
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
-def test_report_shows_every_hazard_with_its_verdict_word(client, lang):
-    check = create_check(client, reference="SBK 2024-01234", title="Kv. Testet")
+def test_report_shows_every_hazard_with_its_verdict_word(client, lang, planner):
+    check = create_check(client, planner, reference="SBK 2024-01234", title="Kv. Testet")
     response = client.get(check["links"]["report"] + f"?lang={lang}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -115,8 +116,8 @@ def test_report_shows_every_hazard_with_its_verdict_word(client, lang):
     assert not re.search(r"https?://(?!www\.w3\.org)", html)
 
 
-def test_report_shows_measured_values_readably(client):
-    check = create_check(client)
+def test_report_shows_measured_values_readably(client, planner):
+    check = create_check(client, planner)
     html = client.get(check["links"]["report"]).get_data(as_text=True)
     assert "Högsta yttemperatur" in html and "°C" in html
     assert "Största vattendjup" in html
@@ -125,13 +126,15 @@ def test_report_shows_measured_values_readably(client):
         assert "standardvärde, ej verifierat" in html
 
 
-def test_outdated_report_offers_a_rerun_and_the_rerun_says_what_changed(client, db_session):
-    check = create_check(client)
+def test_outdated_report_offers_a_rerun_and_the_rerun_says_what_changed(client, db_session, planner):
+    check = create_check(client, planner)
     db_session.execute(text("UPDATE layer SET version = version + 1 WHERE slug = 'heat'"))
-    html = client.get(check["links"]["report"]).get_data(as_text=True)
+    html = client.get(check["links"]["report"], headers=planner).get_data(as_text=True)
     outdated = re.search(r'<section class="outdated".*?</section>', html, re.S)
     assert outdated and "Värme" in outdated.group(0) and 'id="rerun"' in outdated.group(0)
-    rerun = client.post(check["links"]["rerun"])
+    anonymous = client.get(check["links"]["report"]).get_data(as_text=True)  # a sign-in link instead of the button
+    assert 'id="rerun"' not in anonymous and "Logga in för att köra om kontrollen" in anonymous
+    rerun = client.post(check["links"]["rerun"], headers=planner)
     assert rerun.status_code == 201
     new = rerun.get_json()
     html = client.get(new["links"]["report"]).get_data(as_text=True)
@@ -141,8 +144,8 @@ def test_outdated_report_offers_a_rerun_and_the_rerun_says_what_changed(client, 
     assert '<section class="outdated"' not in html
 
 
-def test_form_page_lists_saved_checks(client):
-    check = create_check(client, title="Listad kontroll")
+def test_form_page_lists_saved_checks(client, planner):
+    check = create_check(client, planner, title="Listad kontroll")
     html = client.get("/sites").get_data(as_text=True)
     assert "Listad kontroll" in html and f'href="/sites/{check["id"]}"' in html
 
@@ -151,10 +154,10 @@ def test_unknown_report_is_404(client):
     assert client.get("/sites/999999").status_code == 404
 
 
-def test_pdf_is_served_as_a_file(client):
+def test_pdf_is_served_as_a_file(client, planner):
     pytest.importorskip("webapp.reports.site_pdf")
     pytest.importorskip("webapp.reports.site_map")
-    check = create_check(client)
+    check = create_check(client, planner)
     response = client.get(f"/sites/{check['id']}.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
@@ -183,6 +186,7 @@ def _expect_report(page, artifacts, name):
 def test_chromium_draws_a_polygon_and_gets_a_report(live_server, artifacts, browser_page):
     """Draw a polygon with Leaflet.draw, choose land use C and preschool, submit, land on the report."""
     page, log = browser_page
+    sign_in(page, live_server)  # saving a check needs a signed-in planner
     page.goto(live_server + "/sites", wait_until="networkidle")
     page.evaluate("id => window[id].setView([59.3143, 18.0735], 16, {animate: false})", _map_id(page))
     page.locator(".leaflet-draw-draw-polygon").click()
@@ -217,6 +221,7 @@ def test_chromium_draws_a_polygon_and_gets_a_report(live_server, artifacts, brow
 @pytest.mark.browser
 def test_chromium_reads_pasted_coordinates_and_gets_a_report(live_server, artifacts, browser_page):
     page, log = browser_page
+    sign_in(page, live_server)  # saving a check needs a signed-in planner
     page.goto(live_server + "/sites", wait_until="networkidle")
     page.get_by_label("Grupp C", exact=False).check()
     page.get_by_role("button", name="Kontrollera").click()
@@ -256,6 +261,7 @@ def test_chromium_checks_an_uploaded_geojson_file(live_server, artifacts, browse
     """A planner's GeoJSON file (a 1 ha plot on Södermalm) uploaded, checked and reported; a file that is not
     GeoJSON gets a message by the form."""
     page, log = browser_page
+    sign_in(page, live_server)  # saving a check needs a signed-in planner
     page.goto(live_server + "/sites", wait_until="networkidle")
     junk = tmp_path / "notes.json"
     junk.write_text("this is not JSON")

@@ -1,17 +1,20 @@
-"""The site check API: POST a site, GET a saved check, list them, re-run one against the current layers."""
+"""The site check API: POST a site, GET a saved check, list them, re-run one against the current layers. Saving a
+check (and re-running one) is a write: it needs a signed-in user, whatever role the public has; measuring a
+drawn area stores nothing and stays open."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from geo.crs import WGS84, parse_crs
 from webapp.api.params import whole_number
-from webapp.auth import current_role
+from webapp.auth import current_account, current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
 from webapp.i18n import current_language
 from webapp.reports import format as fmt
 from webapp.services import districts
 from webapp.services import site_check as service
+from webapp.services.accounts import audit
 
 bp = Blueprint("site_checks", __name__, url_prefix="/api/site-checks")
 
@@ -29,8 +32,21 @@ def check_json(saved: service.SavedCheck) -> dict:
                       "rerun": url_for("site_checks.rerun_check", check_id=saved.id)}}
 
 
-def _created(check_id: int):
+def _signed_in():
+    """The user who saves a check; 401 for a request that is not signed in."""
+    user = current_account()
+    if user is None:
+        raise ProblemError(401, "unauthorized", "Sign in first",
+                           "Saving a site check needs a signed-in user (a session from /login, or a bearer token).")
+    return user
+
+
+def _created(check_id: int, action: str, user):
     session = get_session()
+    saved = service.load(session, check_id)
+    audit.record(session, user.email, action, "site_check", check_id, None,
+                 {"reference": saved.reference, "title": saved.title, "overall": saved.result.overall,
+                  "rerun_of": saved.rerun_of})
     session.commit()
     saved = service.load(session, check_id)
     response = jsonify(check_json(saved))
@@ -42,6 +58,7 @@ def _created(check_id: int):
 @bp.post("")
 def create_check():
     """Check a site (a GeoJSON Feature with the land use in its properties) and save the result."""
+    user = _signed_in()
     body = request.get_json(silent=True)
     if body is None:
         raise ProblemError(400, "not-json", "Not JSON", "Send the site as a GeoJSON Feature (application/json).")
@@ -51,7 +68,7 @@ def create_check():
                               crs=parse_crs(request.args.get("crs"), WGS84),
                               area_lonlat=districts.bounds_lonlat(session))
     result = service.evaluate(session, site, _rules(), current_role())
-    return _created(service.save(session, site, result))
+    return _created(service.save(session, site, result, created_by=user.email), "create", user)
 
 
 @bp.post("/measure")
@@ -102,4 +119,6 @@ def get_check(check_id: int):
 @bp.post("/<int:check_id>/rerun")
 def rerun_check(check_id: int):
     """Check a saved site again against today's layers; the new check lists what changed."""
-    return _created(service.rerun(get_session(), check_id, _rules(), current_role()))
+    user = _signed_in()
+    return _created(service.rerun(get_session(), check_id, _rules(), current_role(), created_by=user.email),
+                    "rerun", user)

@@ -259,7 +259,7 @@
 
     $("site-form").addEventListener("submit", function (e) {
       e.preventDefault();
-      if (state.busy) { return; }
+      if (state.busy || !$("check-submit")) { return; }  // not signed in: the form offers a sign-in link instead
       var use = document.querySelector("input[name=land_use]:checked");
       if (!state.site) { showError(formError, T.no_site); return; }
       if (!use) { showError(formError, T.no_land_use); $("land-use-A").focus(); return; }

@@ -105,13 +105,13 @@ def stored_site(session: Session, saved: SavedCheck) -> SiteInput:
                      title=inputs.get("title"))
 
 
-def rerun(session: Session, check_id: int, rules: SiteRules, role: str) -> int:
+def rerun(session: Session, check_id: int, rules: SiteRules, role: str, *, created_by: str | None = None) -> int:
     """Check a saved site again against the current layers; the new check records what changed. Returns its id."""
     saved = load(session, check_id)
     site = stored_site(session, saved)
     result = evaluate(session, site, rules, role)
     result = dataclasses.replace(result, changes=tuple(changes(saved.result, result)))
-    return save(session, site, result, rerun_of=saved.id)
+    return save(session, site, result, rerun_of=saved.id, created_by=created_by)
 
 
 def changes(before: CheckResult, after: CheckResult) -> list[Change]:
