@@ -200,14 +200,25 @@ def scalar(session: Session, sql: str, **params):
 
 # --- signed-in users: saving a site check, like every write, needs one --------------------------------------------
 
-@pytest.fixture()
-def planner(db_session) -> dict[str, str]:
-    """Bearer headers of a planner (a `viewer` account) for the test client."""
+# The people around Södermalm's (11) situation pictures: a member of its committee, one of Östermalm's (10), the city
+# office and a viewer.
+PICTURE_PEOPLE = (("member", "committee", ("11",)), ("other", "committee", ("10",)), ("city", "city", ()),
+                  ("viewer", "viewer", ()))
+
+
+def token_headers(session: Session, email: str, role: str, districts: tuple[str, ...] = ()) -> dict[str, str]:
+    """A new user's bearer headers for the test client."""
     from webapp.services import accounts
     from webapp.services.accounts import tokens
 
-    accounts.add_user(db_session, "site-planner@example.se", "viewer")
-    return {"Authorization": f"Bearer {tokens.create_token(db_session, 'site-planner@example.se')[0]}"}
+    accounts.add_user(session, email, role, districts=districts)
+    return {"Authorization": f"Bearer {tokens.create_token(session, email)[0]}"}
+
+
+@pytest.fixture()
+def planner(db_session) -> dict[str, str]:
+    """Bearer headers of a planner (a `viewer` account) for the test client."""
+    return token_headers(db_session, "site-planner@example.se", "viewer")
 
 
 @pytest.fixture(scope="session")

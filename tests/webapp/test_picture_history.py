@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
+from tests.conftest import PICTURE_PEOPLE, token_headers
 from webapp.errors import PROBLEM_JSON
-from webapp.services import accounts
-from webapp.services.accounts import tokens
 
 SQUARE = {"type": "Polygon", "coordinates": [[[18.0700, 59.3130], [18.0722, 59.3130], [18.0722, 59.3140],
                                               [18.0700, 59.3140], [18.0700, 59.3130]]]}
@@ -26,13 +25,8 @@ def feature(geometry=SQUARE, **props):
 
 
 def _users(session, tag: str) -> dict[str, dict]:
-    heads = {"public": {}}
-    for key, role, districts in (("member", "committee", ("11",)), ("other", "committee", ("10",)),
-                                 ("city", "city", ()), ("viewer", "viewer", ())):
-        email = f"{key}-{tag}@example.se"
-        accounts.add_user(session, email, role, districts=districts)
-        heads[key] = {"Authorization": f"Bearer {tokens.create_token(session, email)[0]}"}
-    return heads
+    return {"public": {}} | {key: token_headers(session, f"{key}-{tag}@example.se", role, districts)
+                             for key, role, districts in PICTURE_PEOPLE}
 
 
 @pytest.fixture()

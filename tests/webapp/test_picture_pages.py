@@ -4,8 +4,7 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
-from webapp.services import accounts
-from webapp.services.accounts import tokens
+from tests.conftest import PICTURE_PEOPLE, token_headers
 
 XSS = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
 SQUARE = {"type": "Polygon", "coordinates": [[[18.0700, 59.3130], [18.0722, 59.3130], [18.0722, 59.3140],
@@ -14,13 +13,8 @@ SQUARE = {"type": "Polygon", "coordinates": [[[18.0700, 59.3130], [18.0722, 59.3
 
 @pytest.fixture()
 def heads(db_session):
-    found = {"public": {}}
-    for key, role, districts in (("member", "committee", ("11",)), ("other", "committee", ("10",)),
-                                 ("city", "city", ()), ("viewer", "viewer", ())):
-        email = f"{key}-pp@example.se"
-        accounts.add_user(db_session, email, role, districts=districts)
-        found[key] = {"Authorization": f"Bearer {tokens.create_token(db_session, email)[0]}"}
-    return found
+    return {"public": {}} | {key: token_headers(db_session, f"{key}-pp@example.se", role, districts)
+                             for key, role, districts in PICTURE_PEOPLE}
 
 
 def _picture(client, heads, **extra):
