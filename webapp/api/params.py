@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask import request
 
 from webapp.errors import ProblemError
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+from webapp.reports.format import STOCKHOLM
 
 
 def whole_number(name: str, low: int, high: int, default: int | None = None) -> int | None:
@@ -29,14 +27,15 @@ def moment(name: str) -> datetime | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    text = raw.strip().replace(" ", "+") if len(raw) <= 40 else raw
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime.combine(day, time.max, STOCKHOLM)
-        found = datetime.fromisoformat(text) if text.isascii() and len(text) <= 40 else None
-    except ValueError:
-        found = None
+    text = raw.strip().replace(" ", "+")
+    found = None
+    if len(text) <= 40 and text.isascii():
+        try:
+            if len(text) == 10:
+                return datetime.combine(date.fromisoformat(text), time.max, STOCKHOLM)
+            found = datetime.fromisoformat(text)
+        except ValueError:
+            pass
     if found is None or found.year < 2000:
         raise ProblemError(400, "invalid-parameter", f"Invalid {name}",
                            f"{name} is a time in ISO 8601, e.g. 2026-05-31T16:00:00+02:00, not {raw[:40]!r}.")

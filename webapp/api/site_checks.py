@@ -48,7 +48,6 @@ def _created(check_id: int, action: str, user):
                  {"reference": saved.reference, "title": saved.title, "overall": saved.result.overall,
                   "rerun_of": saved.rerun_of})
     session.commit()
-    saved = service.load(session, check_id)
     response = jsonify(check_json(saved))
     response.status_code = 201
     response.headers["Location"] = url_for("site_checks.get_check", check_id=check_id)

@@ -54,15 +54,15 @@ def pictures_list():
     filters, problem = _filters(lang)
     found = pictures.find(session, user, current_role(), **filters)
     names = {d.code: d.name for d in districts.refs(session)}
-    own = [(code, names.get(code, code)) for code in (user.districts if user and user.role == "committee" else ())]
     rows = [{"p": p, "district": names.get(p.district_code, p.district_code),
-             "topic": gettext_in(lang, TOPIC_NAMES[p.topic]), "status": gettext_in(lang, STATUS_NAMES[p.status]),
-             "may_copy": bool(user and user.may_edit(p.district_code))} for p in found]
+             "topic": gettext_in(lang, TOPIC_NAMES[p.topic]), "status": gettext_in(lang, STATUS_NAMES[p.status])}
+            for p in found]
     choices = {"topics": [(k, gettext_in(lang, v)) for k, v in TOPIC_NAMES.items()],
                "statuses": [(k, gettext_in(lang, v)) for k, v in STATUS_NAMES.items()],
                "districts": sorted(names.items(), key=lambda kv: kv[1])}
-    return render_template("pictures.html", rows=rows, filters=filters, problem=problem, choices=choices, own=own,
-                           signed_in=user is not None), 400 if problem else 200
+    page = render_template("pictures.html", rows=rows, filters=filters, problem=problem, choices=choices,
+                           committee=bool(user and user.role == "committee"), signed_in=user is not None)
+    return page, 400 if problem else 200
 
 
 def _map(picture: pictures.Picture, collection: dict, lang: str):

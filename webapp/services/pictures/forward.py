@@ -26,7 +26,7 @@ def _target(body: Any, source: pictures.Picture) -> tuple[int, int]:
     year, tertial = next_period(source.year, source.tertial)
     if body:
         fields = pictures.parse_fields({"district": source.district_code, "topic": source.topic, "year": year,
-                                  "tertial": tertial} | body, partial=True)
+                                        "tertial": tertial} | body, partial=True)
         year, tertial = fields["year"], fields["tertial"]
     if (year, tertial) <= (source.year, source.tertial):
         raise pictures.bad(f"Copy forward goes to a later period than {source.year}-{source.tertial}.", "/tertial")
