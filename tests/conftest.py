@@ -224,6 +224,11 @@ def planner(db_session) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def live_token(database_url) -> dict[str, str]:
     """Bearer headers of the demo viewer, committed, for requests to the live server."""
+    return committed_token(database_url, "viewer@demo.riskkarta.se")
+
+
+def committed_token(database_url: str, email: str) -> dict[str, str]:
+    """Bearer headers of an existing user, committed, for requests to the live server."""
     from sqlalchemy import create_engine
 
     from webapp.db import normalise_url
@@ -231,7 +236,7 @@ def live_token(database_url) -> dict[str, str]:
 
     engine = create_engine(normalise_url(database_url))
     with Session(engine) as session:
-        token, _ = tokens.create_token(session, "viewer@demo.riskkarta.se", name="tests")
+        token, _ = tokens.create_token(session, email, name="tests")
         session.commit()
     engine.dispose()
     return {"Authorization": f"Bearer {token}"}

@@ -124,6 +124,13 @@ def gettext_in(lang: str, msgid: str, **params) -> str:
     return text % params if params else text
 
 
+def translate_tree(table, lang: str):
+    """A nested dict of msgids (e.g. a JS library's texts) with every leaf in `lang`."""
+    if isinstance(table, dict):
+        return {key: translate_tree(value, lang) for key, value in table.items()}
+    return gettext_in(lang, table)
+
+
 def both(msgid: str, **params) -> dict[str, str]:
     """{"sv": ..., "en": ...}: a text stored or sent in both languages. A parameter given as {"sv": ..., "en": ...}
     takes each language's own value (a number with its decimal mark, a phrase already translated)."""

@@ -64,3 +64,34 @@ def test_the_picture_page_shows_user_text_as_text_and_only_to_readers(client, he
     for who in ("public", "viewer", "other"):
         assert client.get(f"/pictures/{picture}", headers=heads[who]).status_code == 404
     assert client.get("/pictures/999999", headers=heads["city"]).status_code == 404
+
+
+def test_the_editor_and_the_workflow_are_offered_only_to_those_who_may_use_them(client, heads):
+    picture = _picture(client, heads)
+    page = client.get(f"/pictures/{picture}", headers=heads["member"]).get_data(as_text=True)
+    assert 'id="picture-config"' in page and "leaflet.draw.js" in page and 'id="picture-submit"' in page
+    assert XSS not in page.split('id="picture-config"')[1]          # the config is JSON with <, > and & escaped
+    city = client.get(f"/pictures/{picture}", headers=heads["city"]).get_data(as_text=True)
+    assert 'id="picture-config"' not in city and "leaflet.draw.js" not in city and "picture-accept" not in city
+    client.post(f"/api/pictures/{picture}/submit", headers=heads["member"])
+    submitted = client.get(f"/pictures/{picture}", headers=heads["city"]).get_data(as_text=True)
+    assert 'id="picture-accept"' in submitted and 'id="picture-return"' in submitted
+    assert "leaflet.draw.js" not in submitted                        # the city decides; it does not draw
+    member = client.get(f"/pictures/{picture}", headers=heads["member"]).get_data(as_text=True)
+    assert "leaflet.draw.js" not in member and 'id="picture-submit"' not in member and "Endast läsning" in member
+
+
+def test_the_list_offers_new_pictures_and_copy_forward_to_committee_members_only(client, heads):
+    picture = _picture(client, heads)
+    client.post(f"/api/pictures/{picture}/submit", headers=heads["member"])
+    client.post(f"/api/pictures/{picture}/accept", headers=heads["city"])
+    copy = f'data-copy-forward="/api/pictures/{picture}/copy-forward"'
+    member = client.get("/pictures", headers=heads["member"]).get_data(as_text=True)
+    assert 'id="new-picture"' in member and copy in member and "För över till 2026 T3" in member
+    assert '<option value="11">Södermalm</option>' in member and '<option value="10">' not in member.split(
+        'id="n-district"')[1].split("</select>")[0]
+    other = client.get("/pictures", headers=heads["other"]).get_data(as_text=True)   # Östermalm's member
+    assert 'id="new-picture"' in other and '<option value="10">' in other and copy not in other
+    for who in ("city", "viewer"):
+        page = client.get("/pictures", headers=heads[who]).get_data(as_text=True)
+        assert 'id="new-picture"' not in page and copy not in page, who

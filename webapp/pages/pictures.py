@@ -1,22 +1,24 @@
-"""The committees' situation pictures as pages: the list of the pictures the user may see, filtered, and one picture
-with its workflow state and what is drawn on it (a map and the same as a table). Drawing and editing go through the
-JSON API (`/api/pictures`); the map editor comes beside this read view."""
+"""The committees' situation pictures as pages: the list of the pictures the user may see, filtered (with "new
+picture" and "copy forward" for committee members), and one picture with its workflow state and what is drawn on it,
+a map over the risk layers and the same as a table. For those who may change it the page is the map editor
+(`static/pictures.js`): drawing, the annotation's form and the workflow all go through the JSON API
+(`/api/pictures`) with the annotation's ETag, so a stale change meets a 412 and the editor shows both versions."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import folium
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, url_for
 from shapely.geometry import shape
 
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
-from webapp.errors import ProblemError
-from webapp.i18n import N_, current_language, gettext_in, texts
+from webapp.i18n import N_, current_language, gettext_in, texts, translate_tree
 from webapp.pages import bp
-from webapp.pages.maps import add_districts, base_map, render
-from webapp.services import districts, pictures
-from webapp.services.pictures import drawings
+from webapp.pages.maps import add_districts, base_map, map_layer, render
+from webapp.services import catalog, districts, pictures
+from webapp.services.pictures import drawings, forward
 
 TOPIC_NAMES = {"accidents": N_("Accidents"), "crime": N_("Crime"), "threats": N_("Threats and violence against staff"),
                "extremism": N_("Violent extremism"), "other": N_("Other")}
@@ -24,6 +26,9 @@ STATUS_NAMES = {"draft": N_("Draft"), "submitted": N_("Submitted"), "returned": 
                 "accepted": N_("Accepted")}
 KIND_NAMES = {"hotspot": N_("Hotspot"), "incident_area": N_("Incident area"), "measure": N_("Measure"),
               "risk_object": N_("Risk object"), "observation": N_("Observation")}
+MEASURE_TYPE_NAMES = {"situational": N_("Situational prevention"), "social": N_("Social prevention")}
+MEASURE_STATUS_NAMES = {"planned": N_("Planned"), "started": N_("Started"), "done": N_("Done")}
+SEVERITY_NAMES = {1: N_("1 – low"), 2: N_("2 – moderate"), 3: N_("3 – high"), 4: N_("4 – very high")}
 KIND_COLOURS = {"hotspot": "#b2182b", "incident_area": "#d6604d", "measure": "#2166ac", "risk_object": "#762a83",
                 "observation": "#4d4d4d"}
 
@@ -55,25 +60,104 @@ def pictures_list():
     found = pictures.find(session, user, current_role(), **filters)
     names = {d.code: d.name for d in districts.refs(session)}
     rows = [{"p": p, "district": names.get(p.district_code, p.district_code),
-             "topic": gettext_in(lang, TOPIC_NAMES[p.topic]), "status": gettext_in(lang, STATUS_NAMES[p.status])}
-            for p in found]
+             "topic": gettext_in(lang, TOPIC_NAMES[p.topic]), "status": gettext_in(lang, STATUS_NAMES[p.status]),
+             "copy_url": url_for("pictures.copy_forward", picture_id=p.id)
+             if "copy_forward" in pictures.allowed(user, p) else None,
+             "next": "{} T{}".format(*forward.next_period(p.year, p.tertial))} for p in found]
     choices = {"topics": [(k, gettext_in(lang, v)) for k, v in TOPIC_NAMES.items()],
                "statuses": [(k, gettext_in(lang, v)) for k, v in STATUS_NAMES.items()],
                "districts": sorted(names.items(), key=lambda kv: kv[1])}
+    committee = bool(user and user.role == "committee" and user.active)
+    config = {"lang": lang, "create": url_for("pictures.create_picture"),
+              "page": url_for("pages.picture_page", picture_id=0)[:-1], "texts": _names(EDITOR_TEXTS, lang)}
+    today = date.today()
     page = render_template("pictures.html", rows=rows, filters=filters, problem=problem, choices=choices,
-                           committee=bool(user and user.role == "committee"), signed_in=user is not None)
+                           committee=committee, signed_in=user is not None, config=config,
+                           own=[(c, names.get(c, c)) for c in sorted(user.districts)] if committee else [],
+                           this_period=(today.year, (today.month - 1) // 4 + 1))
     return page, 400 if problem else 200
 
 
-def _map(picture: pictures.Picture, collection: dict, lang: str):
+# The editor's own words, passed to pictures.js in the page's language.
+EDITOR_TEXTS = {
+    "saved": N_("Saved"), "saving": N_("Saving…"), "unsaved": N_("Not saved"),
+    "save": N_("Save"), "delete": N_("Delete the annotation"), "close": N_("Done"),
+    "change": N_("Change"), "new_annotation": N_("New annotation (not saved yet)"),
+    "editing": N_("Change the annotation"),
+    "pick": N_("Draw a point, a line or an area on the map, or choose an annotation to change it."),
+    "title_required": N_("Give the annotation a title."),
+    "confirm_delete": N_("Delete this annotation from the picture?"),
+    "could_not_save": N_("Could not save:"),
+    "sign_in_again": N_("You are no longer signed in: sign in again in another tab, then save. Your changes stay on "
+                        "this page until you leave it."),
+    "forbidden": N_("You cannot change this picture now (it may have been submitted)."),
+    "network": N_("No answer from the server. Nothing is lost: try to save again."),
+    "conflict_heading": N_("Someone else changed this annotation"),
+    "conflict_text": N_("Your version stays on the map (solid line); the saved version is shown dashed. Choose "
+                        "which one to keep."),
+    "conflict_deleted": N_("Someone else deleted this annotation. “Keep mine” saves your version again."),
+    "keep_mine": N_("Keep mine (overwrite)"), "take_theirs": N_("Take the saved version"),
+    "field": N_("Field"), "mine": N_("Your version"), "theirs": N_("Saved version"),
+    "shape": N_("Shape"), "shape_same": N_("the same"), "shape_changed": N_("changed"),
+    "changed_by": N_("Saved by"), "summary_saved": N_("The summary is saved."),
+    "leave": N_("Changes are not saved yet."), "save_all": N_("Save everything"),
+    "save_first": N_("Save the annotations first: some are not saved yet."),
+    "exists": N_("That picture exists already: there is one picture per district, period and topic."),
+    "kind": N_("Kind"), "severity": N_("Severity"), "title": N_("Title"), "body": N_("Text"),
+    "measure_type": N_("Prevention"), "responsible": N_("Responsible"), "measure_status": N_("Measure status"),
+    "valid_from": N_("Valid from"), "valid_to": N_("Valid to"),
+    "point": N_("Point"), "line": N_("Line"), "area": N_("Area"),
+    "submitted": N_("The picture is submitted to the city office."),
+    "returned": N_("The picture is returned to the committee."), "accepted": N_("The picture is accepted."),
+    "comment_required": N_("Say what the committee should change."),
+    "picture_changed": N_("The picture was changed by someone else meanwhile; reload the page to see it."),
+}
+# Leaflet.draw's texts (its L.drawLocal) for the editor's tools: points, lines and areas.
+EDITOR_DRAW_TEXTS = {
+    "draw": {
+        "toolbar": {
+            "actions": {"title": N_("Cancel drawing"), "text": N_("Cancel")},
+            "finish": {"title": N_("Finish drawing"), "text": N_("Finish")},
+            "undo": {"title": N_("Delete the last point drawn"), "text": N_("Delete the last point")},
+            "buttons": {"polygon": N_("Draw an area"), "polyline": N_("Draw a line"),
+                        "circlemarker": N_("Place a point")}},
+        "handlers": {
+            "circlemarker": {"tooltip": {"start": N_("Click the map to place the point.")}},
+            "polygon": {"tooltip": {"start": N_("Click to start drawing the area."), "cont": N_("Click to continue."),
+                                    "end": N_("Click the first point to close the area.")}},
+            "polyline": {"error": N_("Error: the area's edges must not cross."),
+                         "tooltip": {"start": N_("Click to start drawing the line."),
+                                     "cont": N_("Click to continue the line."),
+                                     "end": N_("Click the last point to finish the line.")}}}},
+    "edit": {
+        "toolbar": {
+            "actions": {"save": {"title": N_("Keep the changed shapes"), "text": N_("Done")},
+                        "cancel": {"title": N_("Undo the changes"), "text": N_("Cancel")},
+                        "clearAll": {"title": N_("Remove every annotation"), "text": N_("Remove everything")}},
+            "buttons": {"edit": N_("Move or reshape annotations"), "editDisabled": N_("Nothing to change"),
+                        "remove": N_("Delete annotations"), "removeDisabled": N_("Nothing to delete")}},
+        "handlers": {
+            "edit": {"tooltip": {"text": N_("Drag the points or corners to move or reshape."),
+                                 "subtext": N_("Click Cancel to undo.")}},
+            "remove": {"tooltip": {"text": N_("Click an annotation to delete it.")}}}},
+}
+
+
+def _map(picture: pictures.Picture, collection: dict, lang: str, *, editor: bool):
+    """The district's outline over the risk layers (off at first); the annotations drawn here in the read view,
+    by pictures.js in the editor."""
     t = texts(lang)
-    outline = json.loads(districts.feature_geojson(get_session(), picture.district_code))
+    session = get_session()
+    outline = json.loads(districts.feature_geojson(session, picture.district_code))
     west, south, east, north = shape(outline["geometry"]).bounds
     m = base_map(current_app.extensions["riskkarta.settings"], (west, south, east, north), t.base_map, lang)
     m.fit_bounds([[south, west], [north, east]], padding=(24, 24))
     add_districts(m, json.dumps({"type": "FeatureCollection", "features": [outline]}), t.district,
                   [t.district, t.committee])
-    if collection["features"]:
+    for info in catalog.visible_layers(session, current_role()):
+        if info.has_data:
+            map_layer(info, lang, t, show=False).add_to(m)
+    if collection["features"] and not editor:
         # Shapes only: the annotations' own texts are in the table beside the map, never in map HTML.
         shapes = {"type": "FeatureCollection", "features": [
             {"type": "Feature", "geometry": f["geometry"], "properties": {"kind": f["properties"]["kind"]}}
@@ -82,7 +166,28 @@ def _map(picture: pictures.Picture, collection: dict, lang: str):
                        style_function=lambda f: {"color": KIND_COLOURS[f["properties"]["kind"]], "weight": 3,
                                                  "fillOpacity": 0.25},
                        marker=folium.CircleMarker(radius=7, fill=True)).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     return render(m)
+
+
+def _names(table: dict, lang: str) -> dict:
+    return {key: gettext_in(lang, text) for key, text in table.items()}
+
+
+def _editor_config(picture: pictures.Picture, collection: dict, may: frozenset[str], lang: str, map_name: str):
+    """What pictures.js needs: where to write, what is drawn (with each annotation's version), the words."""
+    links = {"picture": url_for("pictures.get_picture", picture_id=picture.id),
+             "annotations": url_for("pictures.list_annotations", picture_id=picture.id),
+             "submit": url_for("pictures.submit", picture_id=picture.id),
+             "return": url_for("pictures.return_", picture_id=picture.id),
+             "accept": url_for("pictures.accept", picture_id=picture.id),
+             "page": url_for("pages.picture_page", picture_id=picture.id, lang=lang if lang != "sv" else None)}
+    return {"map": map_name, "lang": lang, "may": sorted(may),
+            "picture": {"id": picture.id, "version": picture.version}, "links": links,
+            "features": collection["features"], "colours": KIND_COLOURS, "kinds": _names(KIND_NAMES, lang),
+            "severities": {str(k): gettext_in(lang, v) for k, v in SEVERITY_NAMES.items()},
+            "measure_types": _names(MEASURE_TYPE_NAMES, lang), "measure_statuses": _names(MEASURE_STATUS_NAMES, lang),
+            "texts": _names(EDITOR_TEXTS, lang), "draw": translate_tree(EDITOR_DRAW_TEXTS, lang)}
 
 
 @bp.get("/pictures/<int:picture_id>")
@@ -92,14 +197,21 @@ def picture_page(picture_id: int):
     user, role = current_account(), current_role()
     picture = pictures.get(session, picture_id, user, role)
     collection = drawings.listing(session, picture_id, user, role)
-    try:
-        pictures.assert_editable(user, picture)
-        editable = True
-    except ProblemError:
-        editable = False
+    may = pictures.allowed(user, picture)
+    editable = "edit" in may
     names = {d.code: d.name for d in districts.refs(session)}
-    rows = [{"f": f, "kind": gettext_in(lang, KIND_NAMES[f["properties"]["kind"]])} for f in collection["features"]]
+    rows = [{"f": f, "kind": gettext_in(lang, KIND_NAMES[f["properties"]["kind"]]),
+             "severity": gettext_in(lang, SEVERITY_NAMES[f["properties"]["severity"]])}
+            for f in collection["features"]]
+    parts = _map(picture, collection, lang, editor=editable)
+    config = _editor_config(picture, collection, may, lang, parts.name) if may - {"copy_forward"} else None
     return render_template("picture.html", picture=picture, district=names.get(picture.district_code),
                            topic=gettext_in(lang, TOPIC_NAMES[picture.topic]),
                            status=gettext_in(lang, STATUS_NAMES[picture.status]), rows=rows, editable=editable,
-                           map=_map(picture, collection, lang))
+                           may=may, map=parts, config=config, choices=_choices(lang),
+                           next_period=forward.next_period(picture.year, picture.tertial))
+
+
+def _choices(lang: str) -> dict:
+    return {"kinds": _names(KIND_NAMES, lang), "severities": _names(SEVERITY_NAMES, lang),
+            "measure_types": _names(MEASURE_TYPE_NAMES, lang), "measure_statuses": _names(MEASURE_STATUS_NAMES, lang)}

@@ -12,7 +12,7 @@ from layers import registry
 from layers.rules import LAND_USE_GROUPS, VULNERABLE
 from webapp.auth import current_role
 from webapp.db import get_session
-from webapp.i18n import N_, current_language, gettext_in, texts
+from webapp.i18n import N_, current_language, gettext_in, texts, translate_tree
 from webapp.pages import bp
 from webapp.pages.maps import DISTRICT_STYLE, MapLegend, add_districts, base_map, map_layer, render
 from webapp.reports import format as fmt
@@ -50,12 +50,6 @@ DRAW_TEXTS = {
 }
 
 
-def _translated(table, lang: str):
-    if isinstance(table, dict):
-        return {key: _translated(value, lang) for key, value in table.items()}
-    return gettext_in(lang, table)
-
-
 SITE_STYLE = {"color": "#000000", "weight": 3, "fill": True, "fillColor": "#000000", "fillOpacity": 0.04}
 
 
@@ -84,7 +78,7 @@ def sites():
     groups = {key: gettext_in(lang, text) for key, text in LAND_USE_GROUPS.items()}
     vulnerable = {key: gettext_in(lang, text) for key, text in VULNERABLE.items()}
     return render_template("sites.html", map=parts, groups=groups, vulnerable=vulnerable,
-                           draw_texts=_translated(DRAW_TEXTS, lang),
+                           draw_texts=translate_tree(DRAW_TEXTS, lang),
                            limits=limits, saved=_saved_page(session),
                            urls={"checks": url_for("site_checks.create_check"),
                                  "measure": url_for("site_checks.measure"),

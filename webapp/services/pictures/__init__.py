@@ -86,6 +86,20 @@ def assert_editable(user: User | None, picture: Picture) -> None:
     _may_edit(user, picture)
 
 
+def allowed(user: User | None, picture: Picture) -> frozenset[str]:
+    """What `user` may do with `picture` now, by the table above: `edit` (its summary and drawings), `submit`,
+    `delete` (a draft), `copy_forward`, `decide` (accept or return). Pages offer only these; every endpoint checks
+    again."""
+    found: set[str] = set()
+    if user is not None and user.may_edit(picture.district_code):
+        found.add("copy_forward")
+        if picture.status in EDITABLE:
+            found |= {"edit", "submit"} | ({"delete"} if picture.status == "draft" else set())
+    if user is not None and user.active and user.role == "city" and picture.status == "submitted":
+        found.add("decide")
+    return frozenset(found)
+
+
 def _may_edit(user: User | None, picture: Picture) -> None:
     if user is None:
         raise needs_sign_in()
