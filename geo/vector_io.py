@@ -117,3 +117,24 @@ def _clean(value: Any) -> Any:
 def _crs_name(crs: CRS) -> str:
     epsg = crs.to_epsg()
     return f"EPSG:{epsg}" if epsg else crs.name
+
+
+def write_gpkg(path: str | Path, layer: str, fields: dict[str, list[Any]], geometries: list[shapely.Geometry],
+               *, description: str | None = None) -> None:
+    """One layer of features in EPSG:3006 as a GeoPackage: `fields` are columns of equal length (text, whole
+    numbers, dates as ISO text; None is null), one geometry per row, any geometry type."""
+    names = list(fields)
+    columns = []
+    for name in names:
+        values = fields[name]
+        present = [v for v in values if v is not None]
+        if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+            columns.append(np.asarray([0 if v is None else v for v in values], dtype=np.int64))
+        else:
+            columns.append(np.asarray(["" if v is None else str(v) for v in values], dtype=object))
+    mask = [np.asarray([v is None for v in fields[name]], dtype=bool) for name in names]
+    wkb = np.asarray(shapely.to_wkb(np.asarray(geometries, dtype=object)), dtype=object) if geometries \
+        else np.asarray([], dtype=object)
+    pyogrio.raw.write(str(path), wkb, columns, names, field_mask=mask, layer=layer, driver="GPKG",
+                      geometry_type="Unknown", crs=f"EPSG:{SWEREF99TM}", encoding="UTF-8",
+                      promote_to_multi=False, layer_metadata={"DESCRIPTION": description} if description else None)

@@ -40,6 +40,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
         _refuse_demo_accounts(app)
 
     from webapp.api import bp as api_bp
+    from webapp.api.city import bp as city_bp
     from webapp.api.coordinates import bp as coordinates_bp
     from webapp.api.pictures import bp as pictures_bp
     from webapp.api.site_checks import bp as site_checks_bp
@@ -49,6 +50,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     from webapp.tiles import bp as tiles_bp
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(city_bp)
     app.register_blueprint(coordinates_bp)
     app.register_blueprint(pictures_bp)
     app.register_blueprint(site_checks_bp)

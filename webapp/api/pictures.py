@@ -12,8 +12,10 @@ from webapp.api.params import moment, whole_number
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
+from webapp.i18n import current_language, gettext_in
+from webapp.reports.pictures import KIND_NAMES
 from webapp.services import pictures as service
-from webapp.services.pictures import drawings, forward, history
+from webapp.services.pictures import drawings, export, forward, history
 
 bp = Blueprint("pictures", __name__, url_prefix="/api/pictures")
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
@@ -41,6 +43,7 @@ def _one(picture: service.Picture, status: int = 200):
         "accept": url_for("pictures.accept", picture_id=picture.id),
         "copy_forward": url_for("pictures.copy_forward", picture_id=picture.id),
         "annotations": url_for("pictures.list_annotations", picture_id=picture.id),
+        "geopackage": url_for("pictures.export_geopackage", picture_id=picture.id),
         "history": url_for("pictures.get_history", picture_id=picture.id)}}
     response = jsonify(body)
     response.status_code = status
@@ -192,6 +195,17 @@ def create_annotation(picture_id: int):
 def list_annotations(picture_id: int):
     body = drawings.listing(get_session(), picture_id, current_account(), current_role())
     return current_app.response_class(json.dumps(body, ensure_ascii=False), mimetype="application/geo+json")
+
+
+@bp.get("/<int:picture_id>/export.gpkg")
+def export_geopackage(picture_id: int):
+    """The picture's annotations as a GeoPackage in EPSG:3006 (kinds also in words of `?lang=`)."""
+    lang = current_language()
+    picture, data = export.geopackage(get_session(), picture_id, current_account(), current_role(),
+                                      kind_names={k: gettext_in(lang, v) for k, v in KIND_NAMES.items()})
+    response = current_app.response_class(data, mimetype="application/geopackage+sqlite3")
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.layer_name(picture)}.gpkg"'
+    return response
 
 
 @bp.get("/<int:picture_id>/annotations/<int:annotation_id>")

@@ -54,4 +54,4 @@ def index():
     parts, panel = viewer_map(collection, bounds, infos, settings, lang, texts(lang))
     return render_template("index.html", map=parts, panel=panel, rasters=value_links(panel),
                            districts=districts.refs(session), districts_demo=districts.is_demo(session))
-from webapp.pages import account, district, oidc, pictures, sites  # noqa: E402,F401
+from webapp.pages import account, city, district, oidc, pictures, sites  # noqa: E402,F401

@@ -6,7 +6,6 @@ a map over the risk layers and the same as a table. For those who may change it 
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import folium
 from flask import current_app, render_template, request, url_for
@@ -17,20 +16,17 @@ from webapp.db import get_session
 from webapp.i18n import N_, current_language, gettext_in, texts, translate_tree
 from webapp.pages import bp
 from webapp.pages.maps import add_districts, base_map, map_layer, render
+from webapp.reports.pictures import (
+    KIND_COLOURS,
+    KIND_NAMES,
+    MEASURE_STATUS_NAMES,
+    MEASURE_TYPE_NAMES,
+    SEVERITY_NAMES,
+    STATUS_NAMES,
+    TOPIC_NAMES,
+)
 from webapp.services import catalog, districts, pictures
 from webapp.services.pictures import drawings, forward
-
-TOPIC_NAMES = {"accidents": N_("Accidents"), "crime": N_("Crime"), "threats": N_("Threats and violence against staff"),
-               "extremism": N_("Violent extremism"), "other": N_("Other")}
-STATUS_NAMES = {"draft": N_("Draft"), "submitted": N_("Submitted"), "returned": N_("Returned"),
-                "accepted": N_("Accepted")}
-KIND_NAMES = {"hotspot": N_("Hotspot"), "incident_area": N_("Incident area"), "measure": N_("Measure"),
-              "risk_object": N_("Risk object"), "observation": N_("Observation")}
-MEASURE_TYPE_NAMES = {"situational": N_("Situational prevention"), "social": N_("Social prevention")}
-MEASURE_STATUS_NAMES = {"planned": N_("Planned"), "started": N_("Started"), "done": N_("Done")}
-SEVERITY_NAMES = {1: N_("1 – low"), 2: N_("2 – moderate"), 3: N_("3 – high"), 4: N_("4 – very high")}
-KIND_COLOURS = {"hotspot": "#b2182b", "incident_area": "#d6604d", "measure": "#2166ac", "risk_object": "#762a83",
-                "observation": "#4d4d4d"}
 
 
 def _filters(lang: str) -> tuple[dict, str | None]:
@@ -70,11 +66,10 @@ def pictures_list():
     committee = bool(user and user.role == "committee" and user.active)
     config = {"lang": lang, "create": url_for("pictures.create_picture"),
               "page": url_for("pages.picture_page", picture_id=0)[:-1], "texts": _names(EDITOR_TEXTS, lang)}
-    today = date.today()
     page = render_template("pictures.html", rows=rows, filters=filters, problem=problem, choices=choices,
                            committee=committee, signed_in=user is not None, config=config,
                            own=[(c, names.get(c, c)) for c in sorted(user.districts)] if committee else [],
-                           this_period=(today.year, (today.month - 1) // 4 + 1))
+                           this_period=pictures.current_period())
     return page, 400 if problem else 200
 
 

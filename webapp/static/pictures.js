@@ -553,5 +553,28 @@
     });
   }
 
-  window.riskkartaPictures = { picture: picture, list: listPage, workflow: workflow };
+  /* ---- the city view: accept, or return with a comment, each picture waiting for a decision --------------- */
+
+  function cityPage(config) {
+    var T = config.texts, message = $("city-message");
+    Array.prototype.forEach.call(document.querySelectorAll(".decisions li"), function (item) {
+      function act(url, body, done) {
+        send("POST", url, body, item.getAttribute("data-version")).then(function (r) {
+          if (r.ok) { message.textContent = done; window.setTimeout(function () { window.location.reload(); }, 600); }
+          else if (r.status === 412) { message.textContent = T.picture_changed; }
+          else { message.textContent = failure(T, r); }
+        });
+      }
+      item.querySelector("button.accept").addEventListener("click", function () {
+        act(item.getAttribute("data-accept"), undefined, T.accepted);
+      });
+      item.querySelector("button.return").addEventListener("click", function () {
+        var box = item.querySelector("textarea"), comment = box.value.trim();
+        if (!comment) { message.textContent = T.comment_required; box.focus(); return; }
+        act(item.getAttribute("data-return"), { comment: comment }, T.returned);
+      });
+    });
+  }
+
+  window.riskkartaPictures = { picture: picture, list: listPage, workflow: workflow, city: cityPage };
 })();

@@ -13,8 +13,9 @@ Every change bumps the picture's version (its ETag) and is written to the audit 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -53,6 +54,12 @@ class Picture:
 
 _COLUMNS = ("id, district_code, year, tertial, topic, summary, status, comment, version, created_by, created_at, "
             "updated_by, updated_at")
+
+
+def current_period(today: date | None = None) -> tuple[int, int]:
+    """The year and tertial (January–April, May–August, September–December) of `today`, in Stockholm."""
+    today = today or datetime.now(ZoneInfo("Europe/Stockholm")).date()
+    return today.year, (today.month - 1) // 4 + 1
 
 
 def bad(detail: str, pointer: str | None = None) -> ProblemError:

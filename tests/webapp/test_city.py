@@ -1,0 +1,114 @@
+"""The city's picture of a period: every district × topic with its status as far as the user may know it, who
+submitted when, the reported pictures' counts by kind and severity, over JSON and as a page with the decisions."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import PICTURE_PEOPLE, token_headers
+from webapp.errors import PROBLEM_JSON
+from webapp.services import pictures
+
+YEAR, TERTIAL = 2029, 2
+POINT = {"type": "Point", "coordinates": [18.0735, 59.3143]}
+
+
+@pytest.fixture()
+def heads(db_session):
+    return {"public": {}} | {key: token_headers(db_session, f"{key}-city@example.se", role, districts)
+                             for key, role, districts in PICTURE_PEOPLE}
+
+
+def _make(client, heads, who: str, district: str, topic: str, drawn: tuple[tuple[str, int], ...] = ()) -> int:
+    body = {"district": district, "year": YEAR, "tertial": TERTIAL, "topic": topic}
+    created = client.post("/api/pictures", json=body, headers=heads[who])
+    assert created.status_code == 201, created.get_json()
+    picture = created.get_json()["id"]
+    for kind, severity in drawn:
+        props = {"kind": kind, "severity": severity, "title": f"{kind} {severity}"}
+        if kind == "measure":
+            props |= {"measure_type": "social", "measure_status": "planned"}
+        response = client.post(f"/api/pictures/{picture}/annotations", headers=heads[who],
+                               json={"type": "Feature", "geometry": POINT, "properties": props})
+        assert response.status_code == 201, response.get_json()
+    return picture
+
+
+@pytest.fixture()
+def period(client, heads):
+    """Södermalm (11): crime accepted, accidents submitted, threats a draft; Östermalm (10): crime submitted."""
+    accepted = _make(client, heads, "member", "11", "crime", (("hotspot", 3), ("hotspot", 4), ("measure", 2)))
+    submitted = _make(client, heads, "member", "11", "accidents", (("risk_object", 2),))
+    draft = _make(client, heads, "member", "11", "threats", (("observation", 1),))
+    other = _make(client, heads, "other", "10", "crime", (("incident_area", 3),))
+    for picture, who in ((accepted, "member"), (submitted, "member"), (other, "other")):
+        assert client.post(f"/api/pictures/{picture}/submit", headers=heads[who]).status_code == 200
+    assert client.post(f"/api/pictures/{accepted}/accept", headers=heads["city"]).status_code == 200
+    return {"accepted": accepted, "submitted": submitted, "draft": draft, "other": other}
+
+
+def _statuses(body) -> dict[tuple[str, str], str]:
+    return {(d["code"], t): c["status"] for d in body["districts"] for t, c in d["pictures"].items()}
+
+
+def _city(client, heads, who):
+    response = client.get(f"/api/city?year={YEAR}&tertial={TERTIAL}", headers=heads[who])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def test_the_city_sees_every_districts_status_and_who_submitted(client, heads, period, db_session):
+    body = _city(client, heads, "city")
+    statuses = _statuses(body)
+    district_count = db_session.execute(text("SELECT count(*) FROM district")).scalar()
+    assert len(body["districts"]) == district_count and len(statuses) == district_count * len(pictures.TOPICS)
+    assert statuses[("11", "crime")] == "accepted" and statuses[("11", "accidents")] == "submitted"
+    assert statuses[("11", "threats")] == "draft" and statuses[("10", "crime")] == "submitted"
+    assert statuses[("11", "other")] == "missing" and "not_published" not in statuses.values()
+    assert body["statuses"]["missing"] == district_count * len(pictures.TOPICS) - 4
+    crime = next(d for d in body["districts"] if d["code"] == "11")["pictures"]["crime"]
+    assert crime["submitted_by"] == "member-city@example.se" and crime["submitted_at"]
+    assert crime["links"]["page"] == f"/pictures/{period['accepted']}"
+    # Counts are of reported pictures only: the draft's observation is not in them.
+    sodermalm = next(d for d in body["districts"] if d["code"] == "11")["annotations"]
+    assert sodermalm["total"] == 4 and sodermalm["by_kind"]["hotspot"] == 2
+    assert sodermalm["by_kind"]["observation"] == 0
+    assert sodermalm["by_severity"] == {"1": 0, "2": 2, "3": 1, "4": 1}
+
+
+@pytest.mark.parametrize("who", ["viewer", "member", "other"])
+def test_others_see_what_the_city_published_and_their_own_districts(client, heads, period, who):
+    statuses = _statuses(_city(client, heads, who))
+    assert statuses[("11", "crime")] == "accepted"                         # published: everyone who reads
+    own = {"member": "11", "other": "10"}.get(who)
+    for code, topic, real in (("11", "accidents", "submitted"), ("11", "threats", "draft"),
+                              ("10", "crime", "submitted"), ("11", "other", "missing")):
+        assert statuses[(code, topic)] == (real if code == own else "not_published"), (who, code, topic)
+    body = _city(client, heads, who)
+    sodermalm = next(d for d in body["districts"] if d["code"] == "11")["annotations"]
+    assert sodermalm["total"] == (4 if who == "member" else 3)            # the submitted one only for its district
+
+
+def test_the_city_needs_a_reading_role_and_a_real_period(client, heads):
+    refused = client.get("/api/city")
+    assert refused.status_code == 401 and refused.mimetype == PROBLEM_JSON
+    for query in ("year=20x9", "tertial=4", "year=%D9%A1", "tertial=0"):
+        response = client.get("/api/city?" + query, headers=heads["city"])
+        assert response.status_code == 400 and response.mimetype == PROBLEM_JSON, query
+    current = client.get("/api/city", headers=heads["city"]).get_json()
+    assert (current["year"], current["tertial"]) == pictures.current_period()
+
+
+def test_the_page_shows_the_matrix_the_counts_and_the_decisions_to_the_city_only(client, heads, period):
+    page = client.get(f"/city?year={YEAR}&tertial={TERTIAL}", headers=heads["city"]).get_data(as_text=True)
+    assert "Stadens lägesbild: 2029 T2" in page and "Saknas" in page and "Inskickad" in page
+    assert f'data-accept="/api/pictures/{period["submitted"]}/accept"' in page
+    assert f'data-accept="/api/pictures/{period["other"]}/accept"' in page
+    assert f'data-accept="/api/pictures/{period["accepted"]}/accept"' not in page
+    assert f'href="/pictures/{period["draft"]}"' in page
+    viewer = client.get(f"/city?year={YEAR}&tertial={TERTIAL}", headers=heads["viewer"]).get_data(as_text=True)
+    assert "data-accept" not in viewer and "Inte publicerad" in viewer
+    assert f'href="/pictures/{period["draft"]}"' not in viewer
+    assert client.get("/city").status_code == 302 and "/login" in client.get("/city").headers["Location"]
+    bad = client.get("/city?tertial=7", headers=heads["city"])
+    assert bad.status_code == 400 and "Perioden är okänd" in bad.get_data(as_text=True)
