@@ -137,4 +137,5 @@ def write_gpkg(path: str | Path, layer: str, fields: dict[str, list[Any]], geome
         else np.asarray([], dtype=object)
     pyogrio.raw.write(str(path), wkb, columns, names, field_mask=mask, layer=layer, driver="GPKG",
                       geometry_type="Unknown", crs=f"EPSG:{SWEREF99TM}", encoding="UTF-8",
-                      promote_to_multi=False, layer_metadata={"DESCRIPTION": description} if description else None)
+                      promote_to_multi=False, dataset_options={"VERSION": "1.2"},  # what GDAL 3.6 and QGIS read
+                      layer_metadata={"DESCRIPTION": description} if description else None)

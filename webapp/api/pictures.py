@@ -15,7 +15,7 @@ from webapp.errors import ProblemError
 from webapp.i18n import current_language, gettext_in
 from webapp.reports.pictures import KIND_NAMES
 from webapp.services import pictures as service
-from webapp.services.pictures import drawings, export, forward, history
+from webapp.services.pictures import compare, drawings, export, forward, history
 
 bp = Blueprint("pictures", __name__, url_prefix="/api/pictures")
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
@@ -84,6 +84,23 @@ def list_pictures():
                          status=status)
     return jsonify(pictures=[p.to_json() | {"links": {"self": url_for("pictures.get_picture", picture_id=p.id)}}
                              for p in found])
+
+
+@bp.get("/compare")
+def compare_periods():
+    """What changed in a district's picture of a topic between two periods (`from`, `to` as YEAR-TERTIAL): each
+    annotation added, removed, moved (beyond `tolerance` metres, default 10) or re-rated, as GeoJSON Features."""
+    district = (request.args.get("district") or "").strip()
+    if not district or len(district) > 20:
+        raise ProblemError(400, "invalid-parameter", "Invalid district", "district is the district's code.")
+    earlier = compare.parse_period("from", request.args.get("from"))
+    later = compare.parse_period("to", request.args.get("to"))
+    body = compare.compare(get_session(), current_account(), current_role(), district=district,
+                           topic=request.args.get("topic") or "", earlier=earlier, later=later,
+                           tolerance_m=float(whole_number("tolerance", 0, 10000, 10)))
+    body["links"] = {"from": url_for("pictures.get_picture", picture_id=body["from"]["picture"]),
+                     "to": url_for("pictures.get_picture", picture_id=body["to"]["picture"])}
+    return current_app.response_class(json.dumps(body, ensure_ascii=False), mimetype="application/geo+json")
 
 
 @bp.get("/<int:picture_id>")

@@ -13,6 +13,7 @@ from shapely.geometry import shape
 
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
+from webapp.errors import ProblemError
 from webapp.i18n import N_, current_language, gettext_in, texts, translate_tree
 from webapp.pages import bp
 from webapp.pages.maps import add_districts, base_map, map_layer, render
@@ -26,7 +27,7 @@ from webapp.reports.pictures import (
     TOPIC_NAMES,
 )
 from webapp.services import catalog, districts, pictures
-from webapp.services.pictures import drawings, forward
+from webapp.services.pictures import compare, drawings, forward
 
 
 def _filters(lang: str) -> tuple[dict, str | None]:
@@ -210,3 +211,84 @@ def picture_page(picture_id: int):
 def _choices(lang: str) -> dict:
     return {"kinds": _names(KIND_NAMES, lang), "severities": _names(SEVERITY_NAMES, lang),
             "measure_types": _names(MEASURE_TYPE_NAMES, lang), "measure_statuses": _names(MEASURE_STATUS_NAMES, lang)}
+
+
+CHANGE_NAMES = {"added": N_("Added"), "removed": N_("Removed"), "moved": N_("Moved"), "rerated": N_("Re-rated"),
+                "unchanged": N_("Unchanged")}
+CHANGE_STYLES = {"added": {"color": "#1a9850", "dashArray": None}, "removed": {"color": "#d73027", "dashArray": "6 4"},
+                 "moved": {"color": "#e66101", "dashArray": None}, "rerated": {"color": "#5e3c99", "dashArray": None},
+                 "unchanged": {"color": "#878787", "dashArray": None}}
+
+
+def _compare_map(district_code: str, body: dict, lang: str):
+    t = texts(lang)
+    outline = json.loads(districts.feature_geojson(get_session(), district_code))
+    west, south, east, north = shape(outline["geometry"]).bounds
+    m = base_map(current_app.extensions["riskkarta.settings"], (west, south, east, north), t.base_map, lang)
+    m.fit_bounds([[south, west], [north, east]], padding=(24, 24))
+    add_districts(m, json.dumps({"type": "FeatureCollection", "features": [outline]}), t.district,
+                  [t.district, t.committee])
+    before = [{"type": "Feature", "geometry": f["properties"]["before_geometry"], "properties": {}}
+              for f in body["features"] if "moved" in f["properties"]["changes"]]
+    if before:
+        folium.GeoJson({"type": "FeatureCollection", "features": before}, name=gettext_in(lang, "Before the move"),
+                       style_function=lambda f: {"color": "#555555", "weight": 2, "dashArray": "3 5", "fillOpacity": 0},
+                       marker=folium.CircleMarker(radius=6, fill=False)).add_to(m)
+    # Shapes and the change in words only: the annotations' own texts are in the table, never in map HTML.
+    shapes = [{"type": "Feature", "geometry": f["geometry"],
+               "properties": {"change": f["properties"]["changes"][0],
+                              "what": ", ".join(gettext_in(lang, CHANGE_NAMES[c]) for c in f["properties"]["changes"])}}
+              for f in body["features"]]
+    if shapes:
+        folium.GeoJson({"type": "FeatureCollection", "features": shapes}, name=gettext_in(lang, "Changes"),
+                       style_function=lambda f: {**CHANGE_STYLES[f["properties"]["change"]], "weight": 4,
+                                                 "fillOpacity": 0.25},
+                       marker=folium.CircleMarker(radius=8, fill=True),
+                       tooltip=folium.GeoJsonTooltip(fields=["what"], labels=False)).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return render(m)
+
+
+@bp.get("/pictures/compare")
+def compare_page():
+    """Two periods of a district's picture side by side: what was added, removed, moved or re-rated."""
+    lang = current_language()
+    session = get_session()
+    names = {d.code: d.name for d in districts.refs(session)}
+    year, tertial = pictures.current_period()
+    asked = {"district": (request.args.get("district") or "").strip()[:20], "topic": request.args.get("topic") or "",
+             "from": request.args.get("from") or f"{year - 1}-{tertial}", "to": request.args.get("to") or
+             f"{year}-{tertial}", "tolerance": request.args.get("tolerance") or "10"}
+    body, problem, status, parts, rows = None, None, 200, None, []
+    if asked["district"] and asked["topic"]:
+        try:
+            tolerance = asked["tolerance"]
+            if not tolerance.isascii() or not tolerance.isdigit() or int(tolerance) > 10000:
+                raise ProblemError(400, "invalid-parameter", "Invalid tolerance", "")
+            body = compare.compare(session, current_account(), current_role(), district=asked["district"],
+                                   topic=asked["topic"], earlier=compare.parse_period("from", asked["from"]),
+                                   later=compare.parse_period("to", asked["to"]), tolerance_m=float(tolerance))
+        except ProblemError as exc:
+            status = exc.status if exc.status in (400, 404) else 400
+            problem = gettext_in(lang, "Nothing to compare: there is no picture of that topic for the district in "
+                                       "both periods that you may read.") if status == 404 else \
+                gettext_in(lang, "Give a district, a topic and two periods as YEAR-TERTIAL (e.g. 2026-2), the later "
+                                 "one second, and a tolerance in whole metres.")
+    if body is not None:
+        parts = _compare_map(asked["district"], body, lang)
+        for f in body["features"]:
+            p, was = f["properties"], f["properties"].get("before") or {}
+            rows.append({"changes": [(c, gettext_in(lang, CHANGE_NAMES[c])) for c in p["changes"]],
+                         "title": p["title"], "kind": gettext_in(lang, KIND_NAMES[p["kind"]]),
+                         "severity": (was.get("severity"), p["severity"]),
+                         "status": (was.get("measure_status"), p["measure_status"]),
+                         "distance": p.get("distance_m")})
+        order = list(CHANGE_NAMES)
+        rows.sort(key=lambda r: order.index(r["changes"][0][0]))
+    page = render_template("compare.html", asked=asked, body=body, problem=problem, map=parts, rows=rows,
+                           districts=sorted(names.items(), key=lambda kv: kv[1]),
+                           topics=[(k, gettext_in(lang, v)) for k, v in TOPIC_NAMES.items()],
+                           change_names={k: gettext_in(lang, v) for k, v in CHANGE_NAMES.items()},
+                           measure_statuses={k: gettext_in(lang, v) for k, v in MEASURE_STATUS_NAMES.items()},
+                           district_name=names.get(asked["district"]))
+    return page, status

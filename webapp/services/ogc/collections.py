@@ -20,6 +20,8 @@ from webapp.services.ogc.query import CRS_LIST, STORAGE_CRS, Parameter
 
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 DISTRICTS = "districts"
+# The committees' accepted (published) annotations: never a draft, a submitted or a returned picture's.
+ANNOTATIONS = "annotations"
 
 
 class Source:
@@ -41,6 +43,16 @@ SOURCES = {
         "json_build_object('code', d.code, 'name', d.name, 'committee', d.committee, 'source', d.source, "
         "'area_km2', round((ST_Area(d.geom) / 1e6)::numeric, 3), 'updated_at', d.updated_at)",
         {"code": "d.code", "name": "d.name", "committee": "d.committee"}, int_ids=False),
+    ANNOTATIONS: Source(
+        "annotation a JOIN situation_picture p ON p.id = a.picture_id", "p.status = 'accepted'", "a.id", "a.id",
+        "a.geom",
+        "json_build_object('picture', p.id, 'district', p.district_code, 'year', p.year, 'tertial', p.tertial, "
+        "'topic', p.topic, 'kind', a.kind, 'severity', a.severity, 'title', a.title, 'body', a.body, "
+        "'measure_type', a.measure_type, 'responsible', a.responsible, 'measure_status', a.measure_status, "
+        "'valid_from', a.valid_from, 'valid_to', a.valid_to, 'origin', a.origin_id, 'updated_at', a.updated_at, "
+        "'accepted_at', p.updated_at)",
+        {"district": "p.district_code", "year": "p.year::text", "tertial": "p.tertial::text", "topic": "p.topic",
+         "kind": "a.kind", "severity": "a.severity::text"}),
     "layer": Source(
         "layer_feature f",
         "f.layer_id = (SELECT id FROM layer WHERE slug = :slug AND kind = 'vector' "
@@ -79,7 +91,7 @@ def _reserved(own: dict[str, OwnCollection]) -> list[str]:
     from webapp.services import hazards
 
     with_own = [e.definition.slug for e in hazards.evaluators() if e.ogc_collections()]
-    return [DISTRICTS, *own, *with_own]
+    return [DISTRICTS, ANNOTATIONS, *own, *with_own]
 
 
 def parameters_of(collection_id: str) -> tuple[Parameter, ...]:
@@ -146,6 +158,11 @@ _DISTRICTS_EXTENT = """
         ST_SetSRID(ST_Extent(geom)::geometry, 3006), 500), 4326) AS b, string_agg(DISTINCT source, '; ') AS sources
         FROM district) AS e
 """
+_ANNOTATIONS_EXTENT = """
+    SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM (SELECT ST_Transform(ST_Segmentize(
+        ST_SetSRID(ST_Extent(a.geom)::geometry, 3006), 500), 4326) AS b
+        FROM annotation a JOIN situation_picture p ON p.id = a.picture_id WHERE p.status = 'accepted') AS e
+"""
 DEMO_NOTE = N_("Demo data: generated, not real.")
 
 
@@ -168,7 +185,7 @@ def _queryables(slug: str) -> tuple[str, ...]:
 
 def queryables_of(collection_id: str) -> tuple[str, ...]:
     """A collection's filterable properties, known without the database (items checks visibility itself)."""
-    if collection_id == DISTRICTS:
+    if collection_id in (DISTRICTS, ANNOTATIONS):
         return tuple(SOURCES[collection_id].filters)
     own = own_collections().get(collection_id)
     if own is not None:
@@ -193,6 +210,22 @@ def _districts(session: Session, lang: str) -> Collection:
         DISTRICTS, gettext_in(lang, "District areas"),
         _described(gettext_in(lang, "The city's district areas and the committees responsible for them."), demo, lang),
         tuple(SOURCES[DISTRICTS].filters), bbox=_bbox(bounds), attribution=sources, demo=demo)
+
+
+def may_see_annotations(role: str) -> bool:
+    from webapp.services import pictures
+
+    return role in pictures.READERS
+
+
+def _annotations(session: Session, lang: str) -> Collection:
+    bounds = session.execute(text(_ANNOTATIONS_EXTENT)).one()
+    return Collection(
+        ANNOTATIONS, gettext_in(lang, "Situation pictures: accepted annotations"),
+        gettext_in(lang, "Hotspots, incident areas, measures, risk objects and observations that the district "
+                         "committees drew in their situation pictures, once the city office accepted them. Filter "
+                         "by district, year, tertial, topic, kind and severity."),
+        tuple(SOURCES[ANNOTATIONS].filters), bbox=_bbox(bounds), attribution=gettext_in(lang, "District committees"))
 
 
 def _own_collection(session: Session, c: OwnCollection, lang: str) -> Collection:
@@ -220,10 +253,12 @@ def collections(session: Session, role: str, lang: str = "sv", only: str | None 
     found: list[Collection] = []
     if only in (None, DISTRICTS):
         found.append(_districts(session, lang))
+    if only in (None, ANNOTATIONS) and may_see_annotations(role):
+        found.append(_annotations(session, lang))
     own = own_collections()
     found += [_own_collection(session, c, lang) for c in own.values()
               if only in (None, c.id) and c.visible(role)]
-    if only is None or (only != DISTRICTS and only not in own):
+    if only is None or (only not in (DISTRICTS, ANNOTATIONS) and only not in own):
         rows = session.execute(text(_LAYERS_SQL), {"levels": levels(role), "reserved": _reserved(own),
                                                    "slug": only}).all()
         for slug, kind, title_sv, title_en, source, licence, demo, *bounds in rows:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from geo.crs import SWEREF99TM, SWEREF99TM_AREA_LONLAT, WGS84
 from layers import registry
 from webapp.errors import ProblemError, not_found
-from webapp.services.ogc.collections import SOURCES, Source, levels, own_collections
+from webapp.services.ogc.collections import ANNOTATIONS, SOURCES, Source, levels, may_see_annotations, own_collections
 from webapp.services.ogc.query import ItemsQuery
 
 DIGITS = {WGS84: 6, SWEREF99TM: 2}
@@ -37,6 +37,8 @@ def _source_of(collection_id: str, role: str) -> Source:
         if not own.visible(role):
             raise not_found("Collection", f"There is no collection {collection_id!r}.")
         return own.source
+    if collection_id == ANNOTATIONS and not may_see_annotations(role):
+        raise not_found("Collection", f"There is no collection {collection_id!r}.")
     definition = registry.get(collection_id)
     if definition is not None and definition.kind == "raster":
         raise not_found("Items", f"Collection {collection_id!r} is a coverage: its data are at /coverage, not items.")
