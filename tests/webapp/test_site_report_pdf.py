@@ -71,7 +71,7 @@ def test_the_swedish_report_holds_every_verdict_sentence_and_the_reference(check
     assert "Södermalm" in text
     assert "Demonstrationsdata" in text and "DEMO" in text
     assert "standardvärde, ej verifierat" in text
-    assert "Lägesbilder finns inte i Riskkarta ännu." in text
+    assert "Ingen godkänd lägesbild har en markering vid platsen." in text  # the pictures at the site, none here
     assert f"sida 1 av {pages}" in text
 
 

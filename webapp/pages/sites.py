@@ -17,6 +17,7 @@ from webapp.pages import bp
 from webapp.pages.maps import DISTRICT_STYLE, MapLegend, add_districts, base_map, map_layer, render
 from webapp.reports import format as fmt
 from webapp.reports import rows as report_rows
+from webapp.reports.pictures import TOPIC_NAMES
 from webapp.services import catalog, districts, hazards
 from webapp.services import site_check as service
 
@@ -122,7 +123,8 @@ def site_report(check_id: int):
                     for v in result.next_steps]}
     return render_template("site_report.html", check=check, hazards=hazards_, facts=facts, why=why,
                            map=_report_map(session, saved, lang), layer_titles=titles, given=site.how,
-                           heading=saved.title or saved.reference or f"{texts(lang).check_no} #{check_id}")
+                           heading=saved.title or saved.reference or f"{texts(lang).check_no} #{check_id}",
+                           picture_topics={k: gettext_in(lang, v) for k, v in TOPIC_NAMES.items()})
 
 
 @bp.get("/sites/<int:check_id>.pdf")

@@ -19,6 +19,7 @@ from webapp.services.catalog import LayerInfo
 from webapp.services.hazards import Evaluator, ImportOptions, ProgressFactory, Row, SiteContext
 from webapp.services.hazards.common import decimals, no_data, verdict
 from webapp.services.imports import incidents
+from webapp.services.pictures import covering
 from webapp.services.site_check.result import Verdict
 
 CRIME_NEAR = text("""
@@ -122,11 +123,13 @@ class Crime(Evaluator):
         shown = count if count >= r.k_anonymity else f"< {r.k_anonymity}"
         values = {"incidents_within_radius": shown, "radius_m": r.radius_m, "months": r.months,
                   "city_average_expected": round(expected, 1), "ratio_to_city_average": round(ratio, 2),
-                  "computed_hotspots": "no data yet", "drawn_hotspots": "no data yet"}
+                  "computed_hotspots": "no data yet",
+                  "drawn_hotspots": covering.drawn_hotspots(ctx.session, ctx.area)}
         found = both("%(count)s reported incidents within %(radius)s m in the last %(months)s months, %(ratio)s times "
                      "the city's average for an area of that size.", count=shown, radius=f"{r.radius_m:.0f}",
                      months=r.months, ratio=decimals(ratio))
-        pending = both("Computed hotspots and the situation pictures' drawn hotspots: no data yet.")
+        pending = both("Hotspots drawn in accepted situation pictures at the site: %(drawn)s. Computed hotspots: "
+                       "no data yet.", drawn=values["drawn_hotspots"])
         sentence = {lang: f"{found[lang]} {pending[lang]}" for lang in LANGUAGES}
         rule = both("Density relative to the city's average: %(thresholds)s",
                     thresholds={lang: thresholds_text(r.ratio_levels, "×", lang) for lang in LANGUAGES})
@@ -146,7 +149,8 @@ class Crime(Evaluator):
             Row(both("Expected at the city's average"), "number", v.value("city_average_expected")),
             Row(both("Compared with the city's average"), "ratio", v.value("ratio_to_city_average")),
             Row(both("Computed hotspots"), "text", v.value("computed_hotspots")),
-            Row(both("Drawn hotspots in situation pictures"), "text", v.value("drawn_hotspots"))]
+            Row(both("Drawn hotspots in situation pictures"), "count" if isinstance(v.value("drawn_hotspots"), int)
+                else "text", v.value("drawn_hotspots"))]
 
     # --- the district page: counts over the last months, k-anonymous, never points -------------------------
 

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from geo.crs import SWEREF99TM, WGS84, transform_geom
 from geo.geojson import to_geojson
-from layers.rules import LAND_USE_GROUPS, NO_DATA, VULNERABLE
+from layers.rules import LAND_USE_GROUPS, VULNERABLE
 from layers.site_rules import SiteRules
 from webapp.i18n import both
-from webapp.services import catalog, districts, hazards
+from webapp.services import catalog, districts, hazards, pictures
+from webapp.services.pictures import covering
 from webapp.services.site_check.inputs import SiteInput, bad_input
 from webapp.services.site_check.result import CheckResult, DistrictHit, LandUse, Site
 
@@ -43,7 +44,8 @@ def evaluate(session: Session, site: SiteInput, rules: SiteRules, role: str) -> 
         land_use=LandUse(site.land_use, both(LAND_USE_GROUPS[site.land_use]), tuple(site.vulnerable),
                          tuple(both(VULNERABLE[v]) for v in site.vulnerable)),
         districts=tuple(DistrictHit(d.code, d.name, d.committee) for d in touched),
-        situation_pictures={"status": NO_DATA, "note": both("Situation pictures are not in Riskkarta yet.")},
+        situation_pictures=covering.covering(session, area) if role in pictures.READERS else
+        {"status": "hidden", "note": both("Situation pictures are shown to the city's staff only.")},
         verdicts=tuple(verdicts),
         layer_versions={slug: info.version for slug, info in layers.items()},
         timings_ms=timings)
