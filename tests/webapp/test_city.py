@@ -2,6 +2,8 @@
 submitted when, the reported pictures' counts by kind and severity, over JSON and as a page with the decisions."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import text
 
@@ -112,3 +114,48 @@ def test_the_page_shows_the_matrix_the_counts_and_the_decisions_to_the_city_only
     assert client.get("/city").status_code == 302 and "/login" in client.get("/city").headers["Location"]
     bad = client.get("/city?tertial=7", headers=heads["city"])
     assert bad.status_code == 400 and "Perioden är okänd" in bad.get_data(as_text=True)
+
+
+def _titles(client, heads, who, query=""):
+    response = client.get(f"/api/city/annotations?year={YEAR}&tertial={TERTIAL}{query}", headers=heads[who])
+    assert response.status_code == 200 and response.mimetype == "application/geo+json", response.get_data(True)
+    return sorted(f["properties"]["title"] for f in response.get_json()["features"])
+
+
+def test_the_citys_annotations_are_the_reported_ones_the_user_may_read_filtered(client, heads, period):
+    # crime (accepted): hotspot 3, hotspot 4, measure 2; accidents (submitted): risk_object 2; Östermalm's crime
+    # (submitted): incident_area 3; the threats draft's observation never shows.
+    assert _titles(client, heads, "city") == ["hotspot 3", "hotspot 4", "incident_area 3", "measure 2",
+                                              "risk_object 2"]
+    assert _titles(client, heads, "viewer") == ["hotspot 3", "hotspot 4", "measure 2"]
+    assert _titles(client, heads, "member") == ["hotspot 3", "hotspot 4", "measure 2", "risk_object 2"]
+    assert _titles(client, heads, "city", "&kind=hotspot&severity=4") == ["hotspot 4"]
+    assert _titles(client, heads, "city", "&topic=accidents") == ["risk_object 2"]
+    for query in ("&kind=nope", "&topic=x", "&severity=5"):
+        response = client.get(f"/api/city/annotations?year={YEAR}{query}", headers=heads["city"])
+        assert response.status_code == 400 and response.mimetype == PROBLEM_JSON, query
+    assert client.get("/api/city/annotations").status_code == 401
+
+
+def test_the_citys_geopackage_opens_in_gdal(client, heads, period, tmp_path):
+    import subprocess
+
+    response = client.get(f"/api/city/annotations.gpkg?year={YEAR}&tertial={TERTIAL}", headers=heads["city"])
+    assert response.status_code == 200 and response.mimetype == "application/geopackage+sqlite3"
+    (tmp_path / "city.gpkg").write_bytes(response.data)
+    info = subprocess.run(["ogrinfo", "-al", "-so", str(tmp_path / "city.gpkg")], capture_output=True, text=True,
+                          check=True).stdout
+    assert f"situation_pictures_{YEAR}_t{TERTIAL}" in info and "Feature Count: 5" in info
+    assert 'ID["EPSG",3006]' in info and "picture_status: String" in info and "severity: Integer64" in info
+
+
+def test_the_city_page_has_the_map_and_the_table_of_annotations(client, heads, period):
+    page = client.get(f"/city?year={YEAR}&tertial={TERTIAL}&kind=hotspot", headers=heads["city"]).get_data(True)
+    assert "Brännpunkter, åtgärder och övrigt på en karta" in page and 'class="folium-map"' in page
+    table = page.split('aria-labelledby="map-heading"')[1].split("</table>")[0]
+    assert "hotspot 3" in table and "hotspot 4" in table and "measure 2" not in table
+    said = [json.dumps(w) for w in ("Brännpunkt, 4 – mycket hög", "Brännpunkt, 3 – hög")]
+    assert all(f'"what": {w}' in page for w in said)                 # the map says the kind in words
+    assert f"/api/city/annotations.gpkg?year={YEAR}&amp;tertial={TERTIAL}&amp;kind=hotspot" in page
+    bad = client.get(f"/city?year={YEAR}&tertial={TERTIAL}&kind=zzz", headers=heads["city"])
+    assert bad.status_code == 400 and "Kartfiltrets värde är okänt" in bad.get_data(as_text=True)

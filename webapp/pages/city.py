@@ -3,15 +3,19 @@ it when, the pictures waiting for the city office's decision (accept, or return 
 reported pictures hold as counts by kind and severity. Read-only for everyone but the city office."""
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+import json
+
+import folium
+from flask import current_app, redirect, render_template, request, url_for
 
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
-from webapp.i18n import N_, current_language, gettext_in
+from webapp.i18n import N_, current_language, gettext_in, texts
 from webapp.pages import bp
+from webapp.pages.maps import add_districts, base_map, map_layer, render
 from webapp.pages.pictures import EDITOR_TEXTS
-from webapp.reports.pictures import KIND_NAMES, SEVERITY_NAMES, STATUS_NAMES, TOPIC_NAMES
-from webapp.services import pictures
+from webapp.reports.pictures import KIND_COLOURS, KIND_NAMES, SEVERITY_NAMES, STATUS_NAMES, TOPIC_NAMES
+from webapp.services import catalog, districts, pictures
 from webapp.services.pictures import city
 
 CELL_NAMES = STATUS_NAMES | {"missing": N_("Missing"), "not_published": N_("Not published")}
@@ -34,6 +38,49 @@ def _period() -> tuple[int, int, str | None]:
     return year, tertial, problem
 
 
+def _map_filters() -> tuple[dict, bool]:
+    """The map's filters (topic, kind, least severity); an unknown value is dropped and said."""
+    found, bad = {"topic": None, "kind": None, "min_severity": 1}, False
+    for name, allowed in (("topic", TOPIC_NAMES), ("kind", KIND_NAMES)):
+        value = request.args.get(name) or None
+        if value is not None and value not in allowed:
+            bad = True
+        elif value:
+            found[name] = value
+    raw = request.args.get("severity") or ""
+    if raw in ("1", "2", "3", "4"):
+        found["min_severity"] = int(raw)
+    elif raw:
+        bad = True
+    return found, bad
+
+
+def _city_map(session, reported: list, lang: str):
+    t = texts(lang)
+    bounds = districts.bounds_lonlat(session)
+    if bounds is None:
+        return None
+    m = base_map(current_app.extensions["riskkarta.settings"], bounds, t.base_map, lang)
+    add_districts(m, districts.map_geojson(session), t.districts, [t.district, t.committee])
+    for info in catalog.visible_layers(session, current_role()):
+        if info.has_data:
+            map_layer(info, lang, t, show=False).add_to(m)
+    if reported:
+        # Shapes and words of our own only: the committees' titles and texts are in the table below the map.
+        shapes = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": json.loads(r.geojson), "properties": {
+                "kind": r.fields["kind"], "what": f"{gettext_in(lang, KIND_NAMES[r.fields['kind']])}, "
+                                                  f"{gettext_in(lang, SEVERITY_NAMES[r.fields['severity']])}"}}
+            for r in reported]}
+        folium.GeoJson(shapes, name=gettext_in(lang, "Annotations"),
+                       style_function=lambda f: {"color": KIND_COLOURS[f["properties"]["kind"]], "weight": 3,
+                                                 "fillOpacity": 0.25},
+                       marker=folium.CircleMarker(radius=7, fill=True),
+                       tooltip=folium.GeoJsonTooltip(fields=["what"], labels=False)).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return render(m)
+
+
 @bp.get("/city")
 def city_page():
     lang = current_language()
@@ -41,7 +88,18 @@ def city_page():
     if not city.may_view(role):
         return redirect(url_for("pages.login_form", next=request.path))
     year, tertial, problem = _period()
-    found = city.period(get_session(), year, tertial, user, role)
+    session = get_session()
+    found = city.period(session, year, tertial, user, role)
+    filters, bad_filter = _map_filters()
+    if bad_filter and not problem:
+        problem = N_("That map filter value is unknown; it is left out.")
+    reported = city.annotations(session, year, tertial, user, role, **filters)
+    names = {row.code: row.name for row in found.rows}
+    listed = [{"district": names.get(r.fields["district"], r.fields["district"]),
+               "topic": gettext_in(lang, TOPIC_NAMES[r.fields["topic"]]),
+               "kind": gettext_in(lang, KIND_NAMES[r.fields["kind"]]), "severity": r.fields["severity"],
+               "title": r.fields["title"], "status": gettext_in(lang, STATUS_NAMES[r.fields["picture_status"]]),
+               "picture": r.fields["picture"]} for r in reported]
     deciding = bool(user and user.active and user.role == "city")
     waiting = [(row, topic, cell) for row in found.rows for topic, cell in row.cells.items()
                if cell.status == "submitted" and deciding]
@@ -58,5 +116,13 @@ def city_page():
         config={"texts": {k: gettext_in(lang, EDITOR_TEXTS[k]) for k in
                           ("accepted", "returned", "comment_required", "picture_changed", "could_not_save",
                            "sign_in_again", "forbidden", "network")}},
-        json_url=url_for("city.city_period", year=year, tertial=tertial))
+        json_url=url_for("city.city_period", year=year, tertial=tertial), map=_city_map(session, reported, lang),
+        filters=filters, listed=listed,
+        exports={"geojson": url_for("city.city_annotations", year=year, tertial=tertial, **_set(filters)),
+                 "gpkg": url_for("city.city_annotations_geopackage", year=year, tertial=tertial, **_set(filters))})
     return page, 400 if problem else 200
+
+
+def _set(filters: dict) -> dict:
+    return {k: v for k, v in (("topic", filters["topic"]), ("kind", filters["kind"]),
+                              ("severity", filters["min_severity"] if filters["min_severity"] > 1 else None)) if v}

@@ -130,3 +130,51 @@ def to_json(city: CityPeriod, link: Any) -> dict[str, Any]:
                            "annotations": {"total": r.total, "by_kind": r.by_kind,
                                            "by_severity": {str(k): v for k, v in r.by_severity.items()}}}
                           for r in city.rows]}
+
+
+_ANNOTATIONS = text("""
+    SELECT a.id, p.id, p.district_code, p.topic, p.status, a.kind, a.severity, a.title, a.body, a.measure_type,
+           a.responsible, a.measure_status, a.valid_from, a.valid_to, ST_AsGeoJSON(ST_Transform(a.geom, 4326), 6),
+           ST_AsBinary(a.geom)
+    FROM annotation a JOIN situation_picture p ON p.id = a.picture_id
+    WHERE a.picture_id = ANY(:ids) AND (CAST(:topic AS text) IS NULL OR p.topic = :topic)
+      AND (CAST(:kind AS text) IS NULL OR a.kind = :kind) AND a.severity >= :severity
+    ORDER BY p.district_code, p.topic, a.id
+""")
+_FIELDS = ("annotation", "picture", "district", "topic", "picture_status", "kind", "severity", "title", "body",
+           "measure_type", "responsible", "measure_status", "valid_from", "valid_to")
+
+
+@dataclass(frozen=True)
+class Reported:
+    """One annotation of a reported picture: its fields (`_FIELDS`), its GeoJSON (WGS 84) and WKB (EPSG:3006)."""
+    fields: dict[str, Any]
+    geojson: str
+    wkb: bytes
+
+
+def annotations(session: Session, year: int, tertial: int, user: User | None, role: str, *, topic: str | None = None,
+                kind: str | None = None, min_severity: int = 1) -> list[Reported]:
+    """The annotations of the period's reported pictures (submitted or accepted) the user may read, filtered."""
+    if not may_view(role):
+        raise pictures.needs_sign_in()
+    ids = [p.id for p in pictures.find(session, user, role, year=year, tertial=tertial) if p.status in REPORTED]
+    if not ids:
+        return []
+    rows = session.execute(_ANNOTATIONS, {"ids": ids, "topic": topic, "kind": kind, "severity": min_severity}).all()
+    found = []
+    for row in rows:
+        values = dict(zip(_FIELDS, row[:len(_FIELDS)], strict=True))
+        for key in ("valid_from", "valid_to"):
+            values[key] = values[key].isoformat() if values[key] else None
+        found.append(Reported(values, row[-2], bytes(row[-1])))
+    return found
+
+
+def feature_collection(found: list[Reported]) -> str:
+    """The annotations as GeoJSON text (built from the database's GeoJSON, not re-encoded)."""
+    import json
+
+    parts = [f'{{"type": "Feature", "id": {r.fields["annotation"]}, "geometry": {r.geojson}, '
+             f'"properties": {json.dumps(r.fields, ensure_ascii=False)}}}' for r in found]
+    return '{"type": "FeatureCollection", "features": [' + ", ".join(parts) + "]}"

@@ -47,3 +47,16 @@ def geopackage(session: Session, picture_id: int, user: User | None, role: str, 
                    description=f"Situation picture {picture.id}: district {picture.district_code}, "
                                f"{picture.year} T{picture.tertial}, {picture.topic} ({picture.status})")
         return picture, path.read_bytes()
+
+
+def reported_geopackage(found: list, year: int, tertial: int) -> bytes:
+    """The city view's annotations (`city.annotations`) as a GeoPackage in EPSG:3006."""
+    from webapp.services.pictures.city import _FIELDS
+
+    fields = {name: [r.fields[name] for r in found] for name in _FIELDS}
+    geometries = [shapely.from_wkb(r.wkb) for r in found]
+    with tempfile.TemporaryDirectory(prefix="riskkarta-export-") as folder:
+        path = Path(folder) / "city.gpkg"
+        write_gpkg(path, f"situation_pictures_{year}_t{tertial}", fields, geometries,
+                   description=f"Annotations of the submitted and accepted situation pictures, {year} T{tertial}")
+        return path.read_bytes()
