@@ -70,6 +70,7 @@ def test_the_editor_and_the_workflow_are_offered_only_to_those_who_may_use_them(
     picture = _picture(client, heads)
     page = client.get(f"/pictures/{picture}", headers=heads["member"]).get_data(as_text=True)
     assert 'id="picture-config"' in page and "leaflet.draw.js" in page and 'id="picture-submit"' in page
+    assert f'href="/pictures/{picture}.pdf"' in page and f'href="/api/pictures/{picture}/export.gpkg"' in page
     assert XSS not in page.split('id="picture-config"')[1]          # the config is JSON with <, > and & escaped
     city = client.get(f"/pictures/{picture}", headers=heads["city"]).get_data(as_text=True)
     assert 'id="picture-config"' not in city and "leaflet.draw.js" not in city and "picture-accept" not in city

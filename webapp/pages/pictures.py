@@ -8,15 +8,17 @@ from __future__ import annotations
 import json
 
 import folium
-from flask import current_app, render_template, request, url_for
+from flask import Response, current_app, render_template, request, url_for
 from shapely.geometry import shape
 
+from geo.crs import SWEREF99TM, WGS84, transform_geom
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
 from webapp.i18n import N_, current_language, gettext_in, texts, translate_tree
 from webapp.pages import bp
 from webapp.pages.maps import add_districts, base_map, map_layer, render
+from webapp.reports import picture_pdf as picture_pdf_report
 from webapp.reports.pictures import (
     KIND_COLOURS,
     KIND_NAMES,
@@ -27,7 +29,7 @@ from webapp.reports.pictures import (
     TOPIC_NAMES,
 )
 from webapp.services import catalog, districts, pictures
-from webapp.services.pictures import compare, drawings, forward
+from webapp.services.pictures import compare, drawings, forward, history
 
 
 def _filters(lang: str) -> tuple[dict, str | None]:
@@ -292,3 +294,26 @@ def compare_page():
                            measure_statuses={k: gettext_in(lang, v) for k, v in MEASURE_STATUS_NAMES.items()},
                            district_name=names.get(asked["district"]))
     return page, status
+
+
+@bp.get("/pictures/<int:picture_id>.pdf")
+def picture_pdf(picture_id: int):
+    """The picture as a PDF report: period, status, summary, map, annotations, history."""
+    lang = current_language()
+    session = get_session()
+    user, role = current_account(), current_role()
+    picture = pictures.get(session, picture_id, user, role)
+    collection = drawings.listing(session, picture_id, user, role)
+    try:
+        events = history.events(session, picture_id, user, role, limit=1000)[0]
+    except ProblemError:
+        events = None                                     # a reader of accepted pictures sees them as they are
+    outline = shape(json.loads(districts.feature_geojson(session, picture.district_code))["geometry"])
+    drawn = [(f["properties"]["kind"], transform_geom(shape(f["geometry"]), WGS84, SWEREF99TM))
+             for f in collection["features"]]
+    png = picture_pdf_report.map_png(transform_geom(outline, WGS84, SWEREF99TM), drawn)
+    names = {d.code: d.name for d in districts.refs(session)}
+    data = picture_pdf_report.render_pdf(picture.to_json(), names.get(picture.district_code, picture.district_code),
+                                         collection["features"], events, png, lang=lang)
+    name = f"situation_picture_{picture.district_code}_{picture.year}_t{picture.tertial}_{picture.topic}.pdf"
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -284,8 +284,9 @@ def _story(check: SavedCheck, lang: str, map_png: bytes | None) -> list[Any]:
     return story
 
 
-def _footer_canvas(lang: str):
-    """A canvas that writes "Riskkarta" and "page n of N" on every page (N known only once all are laid out)."""
+def _footer_canvas(lang: str, footer: str | None = None):
+    """A canvas that writes "Riskkarta" (or `footer`) and "page n of N" on every page (N known only once all are
+    laid out)."""
     regular = fonts()[0]
 
     class FooterCanvas(Canvas):
@@ -302,7 +303,7 @@ def _footer_canvas(lang: str):
                 self.__dict__.update(page)
                 self.setFont(regular, 8)
                 self.setFillColor(colors.HexColor("#555555"))
-                self.drawString(2 * cm, 1.2 * cm, T[lang]["footer"])
+                self.drawString(2 * cm, 1.2 * cm, footer or T[lang]["footer"])
                 self.drawRightString(A4[0] - 2 * cm, 1.2 * cm, T.say(lang, "page", n=n, total=len(self._pages)))
                 super().showPage()
             super().save()

@@ -1,0 +1,123 @@
+"""A situation picture as an A4 PDF for the committee's and the city's files: the period, status and summary, a map
+of the district with what is drawn on it, every annotation in a table, and a summary of its history. Swedish or
+English; from data the service hands over, with no database here."""
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import shapely
+from PIL import Image as PILImage
+from PIL import ImageDraw
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import cm
+from reportlab.platypus import Image, KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from geo.frame import MapFrame
+from webapp.i18n import N_, gettext_in
+from webapp.reports import format as fmt
+from webapp.reports.pictures import (
+    KIND_COLOURS,
+    KIND_NAMES,
+    MEASURE_STATUS_NAMES,
+    MEASURE_TYPE_NAMES,
+    STATUS_NAMES,
+    TOPIC_NAMES,
+)
+from webapp.reports.site_map import _draw_geom, _draw_scale_and_north, _hex
+from webapp.reports.site_pdf import WIDTH, _footer_canvas, _p, _styles
+
+MAP_PX = (1400, 900)
+FOOTER = N_("Riskkarta – situation picture")
+ACTIONS = {"create": N_("created"), "update": N_("updated"), "delete": N_("deleted"), "submit": N_("submitted"),
+           "return": N_("returned"), "accept": N_("accepted"), "copy_forward": N_("copied forward")}
+
+
+def map_png(district_3006: shapely.Geometry, annotations: list[tuple[str, shapely.Geometry]]) -> bytes:
+    """The district's outline and the annotations (kind, EPSG:3006 geometry) coloured by kind, with a scale bar."""
+    frame = MapFrame(district_3006.bounds, MAP_PX, margin_m=150)
+    img = PILImage.new("RGBA", MAP_PX, (246, 246, 242, 255))
+    draw = ImageDraw.Draw(img)
+    _draw_geom(draw, district_3006, frame, (31, 78, 121, 255), 4)
+    for kind, geom in annotations:
+        colour = _hex(KIND_COLOURS.get(kind, "#4d4d4d"))
+        if geom.geom_type in ("Polygon", "MultiPolygon"):
+            layer = PILImage.new("RGBA", MAP_PX, (0, 0, 0, 0))
+            fill = ImageDraw.Draw(layer)
+            for part in getattr(geom, "geoms", [geom]):
+                fill.polygon(frame.px(part.exterior.coords), fill=colour[:3] + (70,))
+            img.alpha_composite(layer)
+            draw = ImageDraw.Draw(img)
+        _draw_geom(draw, geom, frame, colour, 5)
+    _draw_scale_and_north(draw, frame)
+    out = io.BytesIO()
+    img.convert("RGB").save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def render_pdf(picture: dict[str, Any], district_name: str, features: list[dict[str, Any]],
+               events: list[dict[str, Any]] | None, png: bytes | None, *, lang: str = "sv") -> bytes:
+    """`picture` as the API gives it, its annotations as GeoJSON Features, its history events (newest first; None
+    for a reader who does not see the history)."""
+    st = _styles()
+    g = lambda msgid, **kw: gettext_in(lang, msgid, **kw)  # noqa: E731
+    topic = g(TOPIC_NAMES[picture["topic"]])
+    title = f"{district_name}: {topic}, {picture['year']} T{picture['tertial']}"
+    story: list[Any] = [_p(g(N_("Situation picture")), st["label"]), _p(title, st["h1"])]
+    facts = [(g(N_("Status")), g(STATUS_NAMES[picture["status"]])),
+             (g(N_("Updated")), f"{fmt.date_time(picture['updated_at'])} ({picture['updated_by']})"),
+             (g(N_("Annotations")), str(len(features)))]
+    if picture["status"] == "returned" and picture.get("comment"):
+        facts.append((g(N_("The city office's comment")), picture["comment"]))
+    table = Table([[_p(k, st["label"]), _p(v, st["base"])] for k, v in facts], colWidths=[4.2 * cm, WIDTH - 4.2 * cm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+    story += [table, _p(g(N_("Summary")), st["h2"]), _p(picture.get("summary") or g(N_("No summary yet.")), st["base"])]
+    if png:
+        height = WIDTH * MAP_PX[1] / MAP_PX[0]
+        story += [Spacer(1, 6), Image(io.BytesIO(png), width=WIDTH, height=height)]
+        legend = " · ".join(g(KIND_NAMES[k]) for k in KIND_NAMES if any(f["properties"]["kind"] == k
+                                                                         for f in features))
+        if legend:
+            story.append(_p(f"{g(N_('Legend'))}: {legend}", st["small"]))
+    story.append(_p(g(N_("Annotations")), st["h2"]))
+    if features:
+        head = [_p(g(h), st["label"]) for h in (N_("Title"), N_("Kind"), N_("Severity"), N_("Text"),
+                                                  N_("The measure"))]
+        rows = [head]
+        for f in features:
+            p = f["properties"]
+            measure = ""
+            if p["kind"] == "measure":
+                measure = ", ".join(x for x in (g(MEASURE_TYPE_NAMES[p["measure_type"]]),
+                                                g(MEASURE_STATUS_NAMES[p["measure_status"]]),
+                                                p.get("responsible") or "") if x)
+            rows.append([_p(p["title"], st["base"]), _p(g(KIND_NAMES[p["kind"]]), st["base"]),
+                         _p(str(p["severity"]), st["base"]), _p(p.get("body") or "", st["small"]),
+                         _p(measure, st["small"])])
+        grid = Table(rows, colWidths=[4 * cm, 2.6 * cm, 2.6 * cm, WIDTH - 13.2 * cm, 4 * cm], repeatRows=1)
+        grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                  ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#cccccc")),
+                                  ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f3f7"))]))
+        story.append(grid)
+    else:
+        story.append(_p(g(N_("Nothing is drawn on this picture yet.")), st["base"]))
+    if events is None:
+        return _build(story, title, lang)
+    shown = events[:15]
+    lines = [_p(g(N_("History")), st["h2"]),
+             _p(g(N_("%(n)s changes in the audit log; the latest:"), n=len(events)), st["base"])]
+    for e in shown:
+        what = g(ACTIONS.get(e["action"], e["action"]))
+        thing = g(N_("the picture")) if e["entity"] == "picture" else g(N_("an annotation"))
+        lines.append(_p(f"{fmt.date_time(e['at'])} · {e['actor']} · {what} {thing}", st["small"]))
+    story.append(KeepTogether(lines))
+    return _build(story, title, lang)
+
+
+def _build(story: list[Any], title: str, lang: str) -> bytes:
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=1.6 * cm,
+                            bottomMargin=1.8 * cm, title=title, author="Riskkarta", lang=lang)
+    doc.build(story, canvasmaker=_footer_canvas(lang, gettext_in(lang, FOOTER)))
+    return out.getvalue()
