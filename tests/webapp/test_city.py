@@ -159,3 +159,25 @@ def test_the_city_page_has_the_map_and_the_table_of_annotations(client, heads, p
     assert f"/api/city/annotations.gpkg?year={YEAR}&amp;tertial={TERTIAL}&amp;kind=hotspot" in page
     bad = client.get(f"/city?year={YEAR}&tertial={TERTIAL}&kind=zzz", headers=heads["city"])
     assert bad.status_code == 400 and "Kartfiltrets värde är okänt" in bad.get_data(as_text=True)
+
+
+def test_the_city_pdf_lists_every_district_and_every_reported_annotation(client, heads, period):
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    response = client.get(f"/city.pdf?year={YEAR}&tertial={TERTIAL}", headers=heads["city"])
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+    assert f"Stadens lägesbild: {YEAR} T{TERTIAL}" in text and "Södermalm" in text and "Östermalm" in text
+    assert "Godkänd" in text and "Inskickad" in text and "Utkast" in text
+    for title in ("hotspot 3", "hotspot 4", "measure 2", "risk_object 2", "incident_area 3"):
+        assert title in text, title
+    assert "observation 1" not in text                                     # the draft's
+    viewer = client.get(f"/city.pdf?year={YEAR}&tertial={TERTIAL}", headers=heads["viewer"]).data
+    assert "risk_object 2" not in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(viewer)).pages)
+    assert client.get("/city.pdf").status_code == 302
+    assert client.get("/city.pdf?tertial=9", headers=heads["city"]).status_code == 400
+    assert client.get("/city.pdf?kind=x", headers=heads["city"]).status_code == 400

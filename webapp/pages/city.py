@@ -6,19 +6,22 @@ from __future__ import annotations
 import json
 
 import folium
-from flask import current_app, redirect, render_template, request, url_for
+import shapely
+from flask import Response, current_app, redirect, render_template, request, url_for
+from shapely.geometry import shape
 
+from geo.crs import SWEREF99TM, WGS84, transform_geom
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
+from webapp.errors import ProblemError
 from webapp.i18n import N_, current_language, gettext_in, texts
 from webapp.pages import bp
 from webapp.pages.maps import add_districts, base_map, map_layer, render
 from webapp.pages.pictures import EDITOR_TEXTS
-from webapp.reports.pictures import KIND_COLOURS, KIND_NAMES, SEVERITY_NAMES, STATUS_NAMES, TOPIC_NAMES
+from webapp.reports import picture_pdf
+from webapp.reports.pictures import CELL_NAMES, KIND_COLOURS, KIND_NAMES, SEVERITY_NAMES, STATUS_NAMES, TOPIC_NAMES
 from webapp.services import catalog, districts, pictures
 from webapp.services.pictures import city
-
-CELL_NAMES = STATUS_NAMES | {"missing": N_("Missing"), "not_published": N_("Not published")}
 
 
 def _period() -> tuple[int, int, str | None]:
@@ -119,10 +122,37 @@ def city_page():
         json_url=url_for("city.city_period", year=year, tertial=tertial), map=_city_map(session, reported, lang),
         filters=filters, listed=listed,
         exports={"geojson": url_for("city.city_annotations", year=year, tertial=tertial, **_set(filters)),
-                 "gpkg": url_for("city.city_annotations_geopackage", year=year, tertial=tertial, **_set(filters))})
+                 "gpkg": url_for("city.city_annotations_geopackage", year=year, tertial=tertial, **_set(filters)),
+                 "pdf": url_for("pages.city_pdf", year=year, tertial=tertial, lang=lang if lang != "sv" else None,
+                                **_set(filters))})
     return page, 400 if problem else 200
 
 
 def _set(filters: dict) -> dict:
     return {k: v for k, v in (("topic", filters["topic"]), ("kind", filters["kind"]),
                               ("severity", filters["min_severity"] if filters["min_severity"] > 1 else None)) if v}
+
+
+@bp.get("/city.pdf")
+def city_pdf():
+    """The city's picture of a period as a PDF: statuses, counts, the map and the list of reported annotations."""
+    lang = current_language()
+    user, role = current_account(), current_role()
+    if not city.may_view(role):
+        return redirect(url_for("pages.login_form", next=request.path))
+    year, tertial, problem = _period()
+    if problem:
+        raise ProblemError(400, "invalid-parameter", "Invalid period", "year is 2000–2100 and tertial 1, 2 or 3.")
+    session = get_session()
+    found = city.period(session, year, tertial, user, role)
+    filters, bad_filter = _map_filters()
+    if bad_filter:
+        raise ProblemError(400, "invalid-parameter", "Invalid filter", "topic, kind or severity is unknown.")
+    reported = city.annotations(session, year, tertial, user, role, **filters)
+    outlines = [transform_geom(shape(f["geometry"]), WGS84, SWEREF99TM)
+                for f in json.loads(districts.map_geojson(session))["features"]]
+    png = picture_pdf.map_png(shapely.GeometryCollection(outlines), [(r.fields["kind"], shapely.from_wkb(r.wkb))
+                                                            for r in reported]) if outlines else None
+    data = picture_pdf.render_city_pdf(found, reported, png, lang=lang)
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="situation_pictures_{year}_t{tertial}.pdf"'})

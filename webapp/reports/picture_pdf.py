@@ -18,6 +18,7 @@ from geo.frame import MapFrame
 from webapp.i18n import N_, gettext_in
 from webapp.reports import format as fmt
 from webapp.reports.pictures import (
+    CELL_NAMES,
     KIND_COLOURS,
     KIND_NAMES,
     MEASURE_STATUS_NAMES,
@@ -121,3 +122,53 @@ def _build(story: list[Any], title: str, lang: str) -> bytes:
                             bottomMargin=1.8 * cm, title=title, author="Riskkarta", lang=lang)
     doc.build(story, canvasmaker=_footer_canvas(lang, gettext_in(lang, FOOTER)))
     return out.getvalue()
+
+
+def render_city_pdf(period: Any, reported: list[Any], png: bytes | None, *, lang: str = "sv") -> bytes:
+    """The city's picture of a period (`city.period`): every district's status per topic, the counts by kind, the
+    map of the reported annotations and their list."""
+    st = _styles()
+    g = lambda msgid, **kw: gettext_in(lang, msgid, **kw)  # noqa: E731
+    heading = g(N_("The city's picture"))
+    title = f"{heading}: {period.year} T{period.tertial}"
+    story: list[Any] = [_p(title, st["h1"]), _p(g(N_("Each district's pictures")), st["h2"])]
+    topics = list(TOPIC_NAMES)
+    names = CELL_NAMES
+    rows = [[_p(g(N_("District")), st["label"])] + [_p(g(TOPIC_NAMES[t]), st["label"]) for t in topics]]
+    for row in period.rows:
+        rows.append([_p(row.name, st["base"])] + [_p(g(names[row.cells[t].status]), st["small"]) for t in topics])
+    first = 4.2 * cm
+    grid = Table(rows, colWidths=[first] + [(WIDTH - first) / len(topics)] * len(topics), repeatRows=1)
+    grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                              ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#cccccc")),
+                              ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f3f7"))]))
+    story.append(grid)
+    story.append(_p(g(N_("What the reported pictures hold")), st["h2"]))
+    kinds = list(KIND_NAMES)
+    counts = [[_p(g(N_("District")), st["label"])] + [_p(g(KIND_NAMES[k]), st["label"]) for k in kinds]
+              + [_p(g(N_("Total")), st["label"])]]
+    for row in period.rows:
+        counts.append([_p(row.name, st["base"])] + [_p(str(row.by_kind.get(k, 0)), st["base"]) for k in kinds]
+                      + [_p(str(row.total), st["base"])])
+    table = Table(counts, colWidths=[first] + [(WIDTH - first) / (len(kinds) + 1)] * (len(kinds) + 1), repeatRows=1)
+    table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#cccccc")),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f3f7"))]))
+    story.append(table)
+    if png:
+        story += [Spacer(1, 8), Image(io.BytesIO(png), width=WIDTH, height=WIDTH * MAP_PX[1] / MAP_PX[0])]
+    if reported:
+        district_names = {row.code: row.name for row in period.rows}
+        lines = [[_p(h, st["label"]) for h in (g(N_("District")), g(N_("Topic")), g(N_("Kind")), g(N_("Severity")),
+                                                g(N_("Title")), g(N_("Status")))]]
+        for r in reported:
+            f = r.fields
+            lines.append([_p(district_names.get(f["district"], f["district"]), st["small"]),
+                          _p(g(TOPIC_NAMES[f["topic"]]), st["small"]), _p(g(KIND_NAMES[f["kind"]]), st["small"]),
+                          _p(str(f["severity"]), st["small"]), _p(f["title"], st["small"]),
+                          _p(g(STATUS_NAMES[f["picture_status"]]), st["small"])])
+        widths = [3.4 * cm, 3.2 * cm, 2.6 * cm, 1.6 * cm, WIDTH - 13.2 * cm, 2.4 * cm]
+        listing = Table(lines, colWidths=widths, repeatRows=1)
+        listing.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                     ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#cccccc"))]))
+        story += [_p(g(N_("Annotations")), st["h2"]), listing]
+    return _build(story, title, lang)

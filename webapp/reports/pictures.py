@@ -8,6 +8,8 @@ TOPIC_NAMES = {"accidents": N_("Accidents"), "crime": N_("Crime"), "threats": N_
                "extremism": N_("Violent extremism"), "other": N_("Other")}
 STATUS_NAMES = {"draft": N_("Draft"), "submitted": N_("Submitted"), "returned": N_("Returned"),
                 "accepted": N_("Accepted")}
+# A district's picture as the city view shows it: its status, or that it is missing or not published to the user.
+CELL_NAMES = STATUS_NAMES | {"missing": N_("Missing"), "not_published": N_("Not published")}
 KIND_NAMES = {"hotspot": N_("Hotspot"), "incident_area": N_("Incident area"), "measure": N_("Measure"),
               "risk_object": N_("Risk object"), "observation": N_("Observation")}
 MEASURE_TYPE_NAMES = {"situational": N_("Situational prevention"), "social": N_("Social prevention")}
