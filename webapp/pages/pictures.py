@@ -141,17 +141,24 @@ EDITOR_DRAW_TEXTS = {
 }
 
 
-def _map(picture: pictures.Picture, collection: dict, lang: str, *, editor: bool):
-    """The district's outline over the risk layers (off at first); the annotations drawn here in the read view,
-    by pictures.js in the editor."""
+def _district_frame(district_code: str, lang: str) -> folium.Map:
+    """A map fitted to one district, with its outline."""
     t = texts(lang)
-    session = get_session()
-    outline = json.loads(districts.feature_geojson(session, picture.district_code))
+    outline = json.loads(districts.feature_geojson(get_session(), district_code))
     west, south, east, north = shape(outline["geometry"]).bounds
     m = base_map(current_app.extensions["riskkarta.settings"], (west, south, east, north), t.base_map, lang)
     m.fit_bounds([[south, west], [north, east]], padding=(24, 24))
     add_districts(m, json.dumps({"type": "FeatureCollection", "features": [outline]}), t.district,
                   [t.district, t.committee])
+    return m
+
+
+def _map(picture: pictures.Picture, collection: dict, lang: str, *, editor: bool):
+    """The district's outline over the risk layers (off at first); the annotations drawn here in the read view,
+    by pictures.js in the editor."""
+    t = texts(lang)
+    session = get_session()
+    m = _district_frame(picture.district_code, lang)
     for info in catalog.visible_layers(session, current_role()):
         if info.has_data:
             map_layer(info, lang, t, show=False).add_to(m)
@@ -223,13 +230,7 @@ CHANGE_STYLES = {"added": {"color": "#1a9850", "dashArray": None}, "removed": {"
 
 
 def _compare_map(district_code: str, body: dict, lang: str):
-    t = texts(lang)
-    outline = json.loads(districts.feature_geojson(get_session(), district_code))
-    west, south, east, north = shape(outline["geometry"]).bounds
-    m = base_map(current_app.extensions["riskkarta.settings"], (west, south, east, north), t.base_map, lang)
-    m.fit_bounds([[south, west], [north, east]], padding=(24, 24))
-    add_districts(m, json.dumps({"type": "FeatureCollection", "features": [outline]}), t.district,
-                  [t.district, t.committee])
+    m = _district_frame(district_code, lang)
     before = [{"type": "Feature", "geometry": f["properties"]["before_geometry"], "properties": {}}
               for f in body["features"] if "moved" in f["properties"]["changes"]]
     if before:
