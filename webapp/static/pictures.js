@@ -339,8 +339,6 @@
       });
     }
 
-    function geometryBefore(item) { return item.layer.toGeoJSON(6).geometry; }
-
     function forget(item) {
       detach(item);
       delete items[item.key];
@@ -469,7 +467,7 @@
       e.layers.eachLayer(function (layer) {
         var item = items[layer.riskkartaKey];
         if (!item) { return; }
-        item.geometry = geometryBefore(item);
+        item.geometry = geometryOf(item);
         item.dirty = true;
         item.edits += 1;
         if (item.id && !item.conflict) { save(item); }

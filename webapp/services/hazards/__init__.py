@@ -39,6 +39,8 @@ class SiteContext:
     vulnerable: bool
     rules: Any  # this hazard's rules (its definition's dataclass, with configured overrides)
     layers: dict[str, LayerInfo]  # every layer the role may see, by slug (a hazard may read another's layer)
+    # The accepted situation pictures at the site (`pictures.covering`), or None when the role does not read them.
+    pictures: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from webapp.services.catalog import LayerInfo
 from webapp.services.hazards import Evaluator, ImportOptions, ProgressFactory, Row, SiteContext
 from webapp.services.hazards.common import decimals, no_data, verdict
 from webapp.services.imports import incidents
-from webapp.services.pictures import covering
 from webapp.services.site_check.result import Verdict
 
 CRIME_NEAR = text("""
@@ -124,7 +123,7 @@ class Crime(Evaluator):
         values = {"incidents_within_radius": shown, "radius_m": r.radius_m, "months": r.months,
                   "city_average_expected": round(expected, 1), "ratio_to_city_average": round(ratio, 2),
                   "computed_hotspots": "no data yet",
-                  "drawn_hotspots": covering.drawn_hotspots(ctx.session, ctx.area)}
+                  "drawn_hotspots": ctx.pictures["hotspots"] if ctx.pictures is not None else "no data yet"}
         found = both("%(count)s reported incidents within %(radius)s m in the last %(months)s months, %(ratio)s times "
                      "the city's average for an area of that size.", count=shown, radius=f"{r.radius_m:.0f}",
                      months=r.months, ratio=decimals(ratio))

@@ -7,6 +7,7 @@ Counts are of reported pictures (submitted or accepted) the user may read: a dra
 is submitted."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -173,8 +174,6 @@ def annotations(session: Session, year: int, tertial: int, user: User | None, ro
 
 def feature_collection(found: list[Reported]) -> str:
     """The annotations as GeoJSON text (built from the database's GeoJSON, not re-encoded)."""
-    import json
-
     parts = [f'{{"type": "Feature", "id": {r.fields["annotation"]}, "geometry": {r.geojson}, '
              f'"properties": {json.dumps(r.fields, ensure_ascii=False)}}}' for r in found]
     return '{"type": "FeatureCollection", "features": [' + ", ".join(parts) + "]}"

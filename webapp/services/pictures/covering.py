@@ -40,10 +40,3 @@ def covering(session: Session, area: BaseGeometry) -> dict[str, Any]:
     return {"status": "found" if pictures else "none", "pictures": pictures[:LIMIT], "annotations": total,
             "hotspots": hotspots, "note": note}
 
-
-def drawn_hotspots(session: Session, area: BaseGeometry) -> int:
-    """How many hotspots drawn in accepted situation pictures touch `area` (EPSG:3006)."""
-    return int(session.execute(text(
-        "SELECT count(*) FROM annotation a JOIN situation_picture p ON p.id = a.picture_id "
-        "WHERE p.status = 'accepted' AND a.kind = 'hotspot' AND ST_Intersects(a.geom, ST_GeomFromWKB(:wkb, 3006))"),
-        {"wkb": area.wkb}).scalar_one())

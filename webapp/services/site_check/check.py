@@ -26,11 +26,12 @@ def evaluate(session: Session, site: SiteInput, rules: SiteRules, role: str) -> 
     if not touched:
         raise bad_input("The site lies outside the city's districts; Riskkarta checks sites within the city.")
     layers = {info.slug: info for info in catalog.visible_layers(session, role)}
+    at_site = covering.covering(session, area) if role in pictures.READERS else None
     verdicts, timings = [], {}
     for evaluator in hazards.evaluators():
         context = hazards.SiteContext(session=session, area=area, group=site.land_use, vulnerable=bool(site.vulnerable),
                                       rules=rules.for_hazard(evaluator.key, evaluator.definition.rules),
-                                      layers=layers)
+                                      layers=layers, pictures=at_site)
         started = time.perf_counter()
         found = evaluator.evaluate(context)
         if found is not None:
@@ -44,7 +45,7 @@ def evaluate(session: Session, site: SiteInput, rules: SiteRules, role: str) -> 
         land_use=LandUse(site.land_use, both(LAND_USE_GROUPS[site.land_use]), tuple(site.vulnerable),
                          tuple(both(VULNERABLE[v]) for v in site.vulnerable)),
         districts=tuple(DistrictHit(d.code, d.name, d.committee) for d in touched),
-        situation_pictures=covering.covering(session, area) if role in pictures.READERS else
+        situation_pictures=at_site if at_site is not None else
         {"status": "hidden", "note": both("Situation pictures are shown to the city's staff only.")},
         verdicts=tuple(verdicts),
         layer_versions={slug: info.version for slug, info in layers.items()},
