@@ -14,6 +14,10 @@ class CrimeRules:
     months: int = 12
     # Verdict from the incident density around the site relative to the city's average (count / expected).
     ratio_levels: tuple[tuple[float, str], ...] = ((1.5, "moderate"), (3.0, "high"), (6.0, "very_high"))
+    # Verdict when the site touches a computed hot cell, by its class (2: 95 %, 3: 99 % confidence after the
+    # false-discovery-rate correction), and when it touches a hotspot drawn in an accepted situation picture.
+    hotspot_levels: tuple[tuple[float, str], ...] = ((2, "moderate"), (3, "high"))
+    drawn_hotspot_level: str = "moderate"
     # Counts below this are reported as "fewer than k" so that no single report can be singled out.
     k_anonymity: int = 5
     source: Source = Source("Riskkartas standardvärden, relativt stadens genomsnitt; händelser ur incidentsystemet",

@@ -210,6 +210,37 @@ def _extent(width_m: float, height_m: float) -> str:
 
 
 @main.group()
+def hotspots() -> None:
+    """Computed hotspots (Getis-Ord Gi* per grid cell); recomputed after every incident import."""
+
+
+@hotspots.command("compute")
+@click.option("--period", "periods", multiple=True, metavar="PERIOD",
+              help="12m (the last 12 months of data), a year (2026) or a tertial (2026-2); default: all of them.")
+@click.option("--category", "categories", multiple=True, metavar="CLASS",
+              help="An incident class (e.g. violence) or 'all'; default: all, and each class.")
+@click.option("--band", "bands", multiple=True, type=click.Choice(["all", "night", "morning", "afternoon",
+                                                                   "evening", "weekday", "weekend"]),
+              help="Time band (the bands cover the last 12 months); default: every band.")
+@click.option("--grid", "shape", type=click.Choice(["hex", "square"]), default="hex", show_default=True)
+@click.option("--cell", "cell_m", type=float, default=250.0, show_default=True,
+              help="Cell size in metres (a hexagon has the area of a square of this side).")
+@click.option("--distance-band", "band_m", type=float, default=500.0, show_default=True,
+              help="Neighbourhood: cells whose centres lie within this many metres.")
+@_fail_on_problem
+def hotspots_compute(periods: tuple[str, ...], categories: tuple[str, ...], bands: tuple[str, ...], shape: str,
+                     cell_m: float, band_m: float) -> None:
+    """Recompute the hotspots of the crime incidents and store each run with its parameters."""
+    from webapp.services.hotspots import compute
+
+    with transaction() as session:
+        outcome = compute.compute(session, parameters=compute.checked_parameters(shape, cell_m, band_m),
+                                  periods=list(periods) or None, categories=list(categories) or None,
+                                  bands=list(bands) or None)
+    click.echo(outcome.summary())
+
+
+@main.group()
 def users() -> None:
     """Accounts: who may sign in, with which role (and districts, for committee members)."""
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     false,
@@ -302,3 +303,59 @@ class Annotation(Base):
     updated_by: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     geom = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=False), nullable=False)
+
+
+class GridCell(Base):
+    """A cell of a hotspot grid ("hex-250", "square-250", ...), anchored at the origin of EPSG:3006."""
+
+    __tablename__ = "grid_cell"
+    __table_args__ = (Index("ix_grid_cell_geom", "geom", postgresql_using="gist"),
+                      Index("ix_grid_cell_geom_3857", "geom_3857", postgresql_using="gist"))
+
+    grid: Mapped[str] = mapped_column(Text, primary_key=True)
+    i: Mapped[int] = mapped_column(Integer, primary_key=True)
+    j: Mapped[int] = mapped_column(Integer, primary_key=True)
+    geom = mapped_column(Geometry("POLYGON", srid=SRID, spatial_index=False), nullable=False)
+    geom_3857 = mapped_column(Geometry("POLYGON", srid=3857, spatial_index=False),
+                              Computed("ST_Transform(geom, 3857)", persisted=True))
+
+
+class HotspotRun(Base):
+    """One Gi* computation: layer and version, category, period, time band, grid, parameters and input counts."""
+
+    __tablename__ = "hotspot_run"
+    __table_args__ = (Index("ux_hotspot_run_current", "layer", text("COALESCE(category, '')"), "period", "band",
+                            unique=True, postgresql_where=text("current")),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    layer: Mapped[str] = mapped_column(Text)
+    layer_version: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str | None] = mapped_column(Text, nullable=True)
+    period: Mapped[str] = mapped_column(Text)
+    period_start: Mapped[datetime] = mapped_column(Date)
+    period_end: Mapped[datetime] = mapped_column(Date)
+    band: Mapped[str] = mapped_column(Text)
+    grid: Mapped[str] = mapped_column(Text)
+    params = mapped_column(JSONB, nullable=False)
+    incidents: Mapped[int] = mapped_column(Integer)
+    cells: Mapped[int] = mapped_column(Integer)
+    hot: Mapped[int] = mapped_column(Integer)
+    cold: Mapped[int] = mapped_column(Integer)
+    current: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class HotspotCell(Base):
+    """A cell of a run that holds incidents or is significant: count, z, p, p after the FDR, class −3…3."""
+
+    __tablename__ = "hotspot_cell"
+    __table_args__ = (CheckConstraint('"class" BETWEEN -3 AND 3', name="ck_hotspot_cell_class"),)
+
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # hotspot_run.id (no foreign key: bulk writes)
+    i: Mapped[int] = mapped_column(Integer, primary_key=True)
+    j: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    z: Mapped[float] = mapped_column(Float)
+    p: Mapped[float] = mapped_column(Float)
+    p_fdr: Mapped[float] = mapped_column(Float)
+    cls: Mapped[int] = mapped_column("class", SmallInteger)

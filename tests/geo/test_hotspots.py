@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from geo.hotspots import benjamini_hochberg, disk, gi_star
+from geo.hotspots import Grid, benjamini_hochberg, disk, gi_star
 
 
 def _by_the_formula(x: np.ndarray, area: np.ndarray, radius: float) -> np.ndarray:
@@ -76,3 +76,61 @@ def test_edge_cases_say_nothing_stands_out():
         gi_star(np.zeros((3, 3)), 1, np.ones((2, 2), dtype=bool))
     assert disk(1).sum() == 5 and disk(1.5).sum() == 9 and disk(2).sum() == 13
 
+
+
+# --- against PySAL (esda.G_Local with star=True on the same binary distance-band weights) --------------------
+
+@pytest.mark.parametrize("shape", ["square", "hex"])
+def test_gi_star_agrees_with_pysal_on_the_same_weights(shape):
+    esda = pytest.importorskip("esda")
+    weights = pytest.importorskip("libpysal.weights")
+    grid = Grid(shape, 250.0)
+    rng = np.random.default_rng(5)
+    counts = rng.poisson(2.0, size=(14, 18)).astype(float)
+    counts[6:9, 9:12] += 9                                    # something to find
+    area = np.ones(counts.shape, dtype=bool)
+    area[:2, :5] = False                                      # cells outside the city take no part
+    jj, ii = np.nonzero(area)
+    x, y = grid.centre(ii + 40, jj - 7)                       # anywhere on the lattice: offsets must not matter
+    w = weights.DistanceBand(np.column_stack([x, y]), threshold=500.0, binary=True, silence_warnings=True)
+    theirs = esda.G_Local(counts[area], w, transform="B", star=True, permutations=0)
+    ours = gi_star(counts, grid.kernel(500.0), area)
+    assert np.allclose(ours.z[area], theirs.Zs, atol=1e-6)
+    assert np.allclose(ours.neighbours[area], np.array([w.cardinalities[k] for k in w.id_order]) + 1)
+
+
+def test_uniform_noise_has_no_significant_cell_after_the_fdr():
+    rng = np.random.default_rng(2026)
+    for shape in ("square", "hex"):
+        counts = rng.poisson(4.0, size=(80, 80)).astype(float)
+        result = gi_star(counts, Grid(shape).kernel(500.0), None)
+        assert (result.classes == 0).all(), shape
+        assert (result.p < 0.05).sum() > 0                    # uncorrected, some cells look significant by chance
+
+
+@pytest.mark.parametrize("shape", ["square", "hex"])
+def test_every_point_falls_in_the_cell_whose_centre_is_nearest(shape):
+    grid = Grid(shape, 250.0)
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(650_000, 690_000, 20_000), rng.uniform(6_560_000, 6_600_000, 20_000)
+    i, j = grid.index(x, y)
+    cx, cy = grid.centre(i, j)
+    own = np.hypot(x - cx, y - cy)
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            ox, oy = grid.centre(i + di, j + dj)
+            assert (own <= np.hypot(x - ox, y - oy) + 1e-6).all() or shape == "square"
+    half = grid.cell_m / 2 if shape == "square" else grid.edge
+    assert (np.abs(x - cx) <= half + 1e-6).all()
+
+
+def test_hexagons_have_the_area_of_the_square_cell_and_thirteen_cells_in_the_default_band():
+    import shapely
+    for shape in ("square", "hex"):
+        grid = Grid(shape, 250.0)
+        assert shapely.Polygon(grid.outline()).area == pytest.approx(62_500.0)
+        assert grid.kernel(500.0).sum() == 13
+    with pytest.raises(ValueError, match="next cell"):
+        Grid("hex", 250.0).kernel(200.0)
+    with pytest.raises(ValueError):
+        Grid("triangle", 250.0)

@@ -111,7 +111,9 @@ def test_report_shows_every_hazard_with_its_verdict_word(client, lang, planner):
         assert f'<span class="verdict {hazard["level"]}">{VERDICT_WORDS[lang][hazard["level"]]}</span>' in row
     assert "Kv. Testet" in html and "SBK 2024-01234" in html
     assert "Södermalm" in html
-    assert ("inga data ännu" if lang == "sv" else "no data yet") in html
+    # The crime verdict's hotspot rows: computed with the demo incidents, drawn ones from the accepted pictures.
+    assert ("Celler med beräknade hotspots vid platsen" if lang == "sv" else "Computed hotspot cells at the site") \
+        in html
     assert f'/sites/{check["id"]}.pdf' in html and f'/api/site-checks/{check["id"]}' in html
     assert not re.search(r"https?://(?!www\.w3\.org)", html)
 

@@ -18,6 +18,7 @@ from geo.crs import SWEREF99TM, SWEREF99TM_BOUNDS, WGS84, CRSError, parse_crs, t
 from layers.crime import CELL_SIZES_M
 from layers.crime import DEFINITION as CRIME
 from webapp.services import catalog
+from webapp.services.hotspots import compute as hotspot_compute
 from webapp.services.imports import csv_dialect, refused
 from webapp.services.imports.categories import Categories, read_map
 from webapp.services.imports.layers import LayerImport, bounds_lonlat
@@ -32,7 +33,8 @@ X_FIELDS, Y_FIELDS = ("x", "e", "easting", "east", "x_sweref"), ("y", "n", "nort
 
 def replace_all(session: Session, rows: Iterable[tuple[str, str, float, float]], *, source: str,
                 is_demo: bool) -> tuple[int, int]:
-    """Replace every incident with `rows` (ISO time, class key, x, y in 3006) by COPY; returns (version, count)."""
+    """Replace every incident with `rows` (ISO time, class key, x, y in 3006) by COPY, recount the cells and
+    recompute the hotspots (`last_hotspots` says how that went); returns (version, count)."""
     catalog.layer_id(session, CRIME.slug)  # locks the layer row: one import at a time
     session.execute(text("DELETE FROM incident"))
     buffer = io.StringIO()
@@ -49,7 +51,13 @@ def replace_all(session: Session, rows: Iterable[tuple[str, str, float, float]],
     session.execute(text("ANALYZE incident"))
     version = catalog.bump(session, CRIME.slug, source=source, licence="" if not is_demo else CRIME.demo_licence,
                            is_demo=is_demo, feature_count=count, bounds_sql=INCIDENT_BOUNDS)
+    session.info["hotspots"] = hotspot_compute.compute(session, layer=CRIME.slug)
     return version, count
+
+
+def last_hotspots(session: Session) -> hotspot_compute.Outcome | None:
+    """The hotspot recompute of the last `replace_all` in this session."""
+    return session.info.get("hotspots")
 
 
 def assign_districts(session: Session) -> int:
@@ -160,4 +168,5 @@ def import_csv(session: Session, path: Path, *, source: str | None = None, crs: 
                        bounds_lonlat=bounds_lonlat((float(ex.min()), float(ny.min()), float(ex.max()),
                                                      float(ny.max()))),
                        seconds=round(time.perf_counter() - started, 2),
-                       notes=tuple(note for note in (mapped, categorise.other_summary()) if note))
+                       notes=tuple(note for note in (mapped, categorise.other_summary(),
+                                                     last_hotspots(session).summary()) if note))
