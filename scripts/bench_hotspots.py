@@ -33,12 +33,15 @@ from webapp.services.imports import incidents  # noqa: E402
 
 
 def floor(session: Session, parameters: hotspots.Parameters) -> float:
-    """The bare counting query (per cell, category and month), as the recompute runs it, rows fetched and dropped."""
-    categories = session.execute(text("SELECT array_agg(DISTINCT category) FROM incident")).scalar_one()
-    sql = hotspots._counts_sql(parameters.grid, hotspots._MONTH, "TRUE")
+    """The bare counting query (per cell, category and month, and per cell, category and band), as the recompute
+    runs it, its rows fetched and dropped."""
+    categories, last = session.execute(text("SELECT array_agg(DISTINCT category), max(occurred_at)::date "
+                                            "FROM incident")).one()
+    twelve = hotspots.periods_of(last, last)[0]
     cursor = session.connection().connection.driver_connection.cursor()
     started = time.perf_counter()
-    cursor.execute(sql, {"categories": sorted(categories)})
+    cursor.execute(hotspots.counts_sql(parameters.grid), {"categories": sorted(categories), "start": twelve.start,
+                                                          "end": twelve.end})
     cursor.fetchall()
     return time.perf_counter() - started
 

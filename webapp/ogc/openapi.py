@@ -76,7 +76,9 @@ def openapi(visible: list[ogc_collections.Collection]) -> dict:
     for c in (c for c in visible if c.kind == "feature"):  # each collection's own parameters: its queryables
         extra = [_param(name, f"Only features whose {name} equals this value.", {"type": "string"})
                  for name in c.queryables]
-        extra += [_param(p.name, p.description, {"type": "string", "enum": list(p.choices), "default": p.default})
+        extra += [_param(p.name, p.description,
+                         {"type": "string", "default": p.default,
+                          **({"pattern": p.pattern} if p.pattern else {"enum": list(p.choices)})})
                   for p in c.parameters]
         paths[f"/collections/{c.id}/items"] = get(f"Features of {c.id}", items_params + extra, GEOJSON)
     return {"openapi": "3.0.3",

@@ -1,14 +1,14 @@
 """HTML pages: Jinja2 templates whose maps folium builds, with every asset served by the app itself."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, url_for
 
 from webapp.auth import current_role
 from webapp.db import get_session
-from webapp.i18n import current_language, gettext_in, texts
+from webapp.i18n import N_, current_language, gettext_in, texts
 from webapp.pages.viewer import value_links, viewer_map
 from webapp.reports import format as fmt
-from webapp.services import accounts, catalog, districts
+from webapp.services import accounts, catalog, districts, hotspots
 
 bp = Blueprint("pages", __name__)
 
@@ -53,5 +53,37 @@ def index():
     infos = catalog.visible_layers(session, current_role())
     parts, panel = viewer_map(collection, bounds, infos, settings, lang, texts(lang))
     return render_template("index.html", map=parts, panel=panel, rasters=value_links(panel),
-                           districts=districts.refs(session), districts_demo=districts.is_demo(session))
+                           districts=districts.refs(session), districts_demo=districts.is_demo(session),
+                           hotspots=hotspot_panel(session, infos))
+
+
+# The hotspot layer's classes, strongest first: (class, CSS name, label).
+HOTSPOT_CLASSES = ((3, "hot-99", N_("Hot spot, confidence 99 %")), (2, "hot-95", N_("Hot spot, confidence 95 %")),
+                   (1, "hot-90", N_("Hot spot, confidence 90 %")), (-1, "cold-90", N_("Cold spot, confidence 90 %")),
+                   (-2, "cold-95", N_("Cold spot, confidence 95 %")), (-3, "cold-99", N_("Cold spot, confidence 99 %")))
+BAND_NAMES = {"all": N_("All day"), "night": N_("Night (0–6)"), "morning": N_("Morning (6–12)"),
+              "afternoon": N_("Afternoon (12–18)"), "evening": N_("Evening (18–24)"), "weekday": N_("Weekdays"),
+              "weekend": N_("Weekends")}
+
+
+def hotspot_panel(session, infos) -> dict | None:
+    """What the viewer's hotspot layer offers: the current runs' periods, categories and bands; None when the
+    role may not see the crime layer or nothing was computed."""
+    crime = next((i for i in infos if i.slug == "crime"), None)
+    if crime is None:
+        return None
+    runs = hotspots.runs(session, "crime")
+    if not runs:
+        return {"runs": []}
+    lang = current_language()
+    periods = list(dict.fromkeys(r.period for r in runs))
+    categories = [("all", gettext_in(lang, "All categories"))] + [
+        (c.key, gettext_in(lang, c.label)) for c in crime.definition.classes if any(r.category == c.key for r in runs)]
+    bands = [(b, gettext_in(lang, BAND_NAMES[b])) for b in BAND_NAMES if any(r.band == b for r in runs)]
+    period_names = {p: gettext_in(lang, "Last 12 months of data") if p == "12m" else
+                    p.replace("-", " " + gettext_in(lang, "tertial") + " ") for p in periods}
+    return {"runs": [r.to_json() for r in runs], "periods": [(p, period_names[p]) for p in periods],
+            "categories": categories, "bands": bands,
+            "classes": [(c, css, gettext_in(lang, label)) for c, css, label in HOTSPOT_CLASSES],
+            "items": url_for("ogc.list_items", collection_id="hotspots")}
 from webapp.pages import account, city, district, oidc, pictures, sites  # noqa: E402,F401

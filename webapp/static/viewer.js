@@ -158,5 +158,57 @@
     });
   }
 
-  window.riskkarta = { vectorLayer: vectorLayer, start: start, cellColor: cellColor, legend: legend, chrome: chrome };
+  /* The computed hotspots: the significant cells of the chosen run (period, category, band) from the OGC API,
+     each drawn with its confidence class's pattern; a status line says what is shown. */
+  function hotspots(mapName, config) {
+    var map = window[mapName], layer = null, request = 0;
+    var show = document.getElementById("hs-show"), status = document.getElementById("hs-status");
+    var selects = ["hs-period", "hs-category", "hs-band"].map(function (id) { return document.getElementById(id); });
+    var css = {};
+    config.classes.forEach(function (c) { css[c[0]] = c[1]; });
+    function words(template, values) {
+      return template.replace(/\{(\w+)\}/g, function (_, key) { return String(values[key]); });
+    }
+    function refresh() {
+      var period = selects[0].value, category = selects[1].value, band = selects[2].value, mine = ++request;
+      if (layer) { map.removeLayer(layer); layer = null; }
+      if (!show.checked) { status.textContent = ""; return; }
+      var run = config.runs.filter(function (r) {
+        return r.period === period && r.category === category && r.band === band;
+      })[0];
+      if (!run) { status.textContent = config.words.missing; return; }
+      var url = config.items + "?f=json&limit=10000&hotspot=significant&period=" + encodeURIComponent(period) +
+        "&category=" + encodeURIComponent(category) + "&band=" + encodeURIComponent(band);
+      fetch(url, { headers: { Accept: "application/geo+json" } }).then(function (resp) {
+        if (!resp.ok) { throw new Error(resp.status); }
+        return resp.json();
+      }).then(function (data) {
+        if (mine !== request) { return; }
+        layer = L.geoJSON(data, {
+          style: function (f) {
+            return { className: "hs-cell hs-" + css[f.properties["class"]], weight: 0.6, color: "#333333", opacity: 0.8 };
+          },
+          onEachFeature: function (f, l) {
+            var p = f.properties, box = document.createElement("div");
+            [[config.words.count, p.n === null ? config.words.few : p.n], ["Gi* z", p.z],
+             ["p (FDR)", Number(p.p_fdr).toPrecision(2)], [config.words.confidence, p.confidence]].forEach(function (r) {
+              var line = document.createElement("div");
+              line.textContent = r[0] + ": " + r[1];
+              box.appendChild(line);
+            });
+            l.bindPopup(box);
+          }
+        }).addTo(map);
+        status.textContent = data.features.length ? words(config.words.cells, {
+          hot: run.hot, cold: run.cold, run: run.id, at: run.computed_at.slice(0, 10),
+          incidents: Number(run.incidents).toLocaleString(document.documentElement.lang === "sv" ? "sv-SE" : "en-GB")
+        }) : config.words.none;
+      }).catch(function () { if (mine === request) { status.textContent = config.words.failed; } });
+    }
+    show.addEventListener("change", refresh);
+    selects.forEach(function (s) { s.addEventListener("change", refresh); });
+  }
+
+  window.riskkarta = { vectorLayer: vectorLayer, start: start, cellColor: cellColor, legend: legend, chrome: chrome,
+                       hotspots: hotspots };
 }());

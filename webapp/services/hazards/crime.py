@@ -82,6 +82,14 @@ _CELLS_EXTENT = f"""
         SELECT ST_Transform(ST_Segmentize(ST_SetSRID(ST_Extent(c.geom)::geometry, 3006), 500), 4326) AS b
         FROM incident_cell AS c WHERE c.size_m = {CELL_SIZES_M[0]} AND c.n >= {K_ANONYMITY}) AS e
 """
+_HOTSPOTS_EXTENT = """
+    SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), t0, t1 FROM (
+        SELECT ST_Transform(ST_Segmentize(ST_SetSRID(ST_Extent(g.geom)::geometry, 3006), 500), 4326) AS b,
+               (SELECT min(period_start)::timestamptz FROM hotspot_run WHERE current AND layer = 'crime') AS t0,
+               (SELECT max(period_end)::timestamptz FROM hotspot_run WHERE current AND layer = 'crime') AS t1
+        FROM grid_cell AS g
+        WHERE g.grid = (SELECT grid FROM hotspot_run WHERE current AND layer = 'crime' ORDER BY id DESC LIMIT 1)) AS e
+"""
 # A cell's id: its size and its south-west corner (easting, northing), e.g. 250-674000-6580250.
 _CELL_ID = "concat_ws('-', c.size_m, c.gx, c.gy)"
 # The city-wide count and area change only with a new import (a new layer version) and, slowly, with the date.
@@ -287,6 +295,50 @@ class Crime(Evaluator):
                 {"class": "c.top"}, parameters=(cell_size,), int_ids=False),
             extent_sql=_CELLS_EXTENT, provenance_sql=_PROVENANCE,
             visible=lambda role: may_see(role, self.definition.confidentiality), tiles=(self.definition.slug, "cells"))
-        return (points, cells)
+        return (points, cells, self._hotspots_collection())
+
+    def _hotspots_collection(self):
+        """`hotspots`: the cells of one current Gi* run (period, category, time band), for every role that may
+        see the layer: only cells with at least K_ANONYMITY incidents or a significant class, and the count only
+        where it reaches K_ANONYMITY."""
+        from webapp.services.hotspots.compute import BANDS
+        from webapp.services.ogc.collections import OwnCollection, Source
+        from webapp.services.ogc.query import Parameter
+
+        categories = ("all", *(c.key for c in self.definition.classes))
+        parameters = (
+            Parameter("period", "The last 12 months of data (12m, the default), a year (2026) or a tertial "
+                      "(2026-2).", ("12m",), "12m", "hs_period", pattern=r"12m|\d{4}(-[123])?"),
+            Parameter("category", "An incident class, or all (the default).", categories, "all", "hs_category"),
+            Parameter("hotspot", "Which cells: any (the default), significant (hot or cold), hot or cold.",
+                      ("any", "significant", "hot", "cold"), "any", "hs_kind"),
+            Parameter("band", "all (the default), a time of day (night 0-6, morning 6-12, afternoon 12-18, evening "
+                      "18-24) or weekday/weekend, over the last 12 months.", BANDS, "all", "hs_band"))
+        return OwnCollection(
+            id="hotspots",
+            title=N_("Crime: computed hotspots (Getis-Ord Gi*)"),
+            description=N_("Hot and cold spots of reported crime per hexagonal cell of 250 m: the Gi* z-score, its "
+                           "p-value, the p-value after the Benjamini–Hochberg correction and the class at a confidence "
+                           "of 90, 95 or 99 %; by period, category and time band. A cell's count is shown only where "
+                           "it reaches 5."),
+            source=Source(
+                "hotspot_cell h JOIN hotspot_run r ON r.id = h.run_id "
+                "JOIN grid_cell g ON g.grid = r.grid AND g.i = h.i AND g.j = h.j",
+                f"r.current AND r.layer = '{self.definition.slug}' AND (h.n >= {K_ANONYMITY} OR h.\"class\" <> 0) "
+                "AND (CAST(:hs_period AS text) IS NULL OR r.period = :hs_period) "
+                "AND (CAST(:hs_category AS text) IS NULL OR COALESCE(r.category, 'all') = :hs_category) "
+                "AND (CAST(:hs_band AS text) IS NULL OR r.band = :hs_band) "
+                "AND (CAST(:hs_kind AS text) IS NULL OR :hs_kind = 'any' OR (:hs_kind = 'significant' AND h.\"class\" "
+                "<> 0) OR (:hs_kind = 'hot' AND h.\"class\" > 0) OR (:hs_kind = 'cold' AND h.\"class\" < 0))",
+                "ROW(h.run_id, h.i, h.j)", "concat_ws('_', h.run_id, h.i, h.j)", "g.geom",
+                f"json_build_object('n', CASE WHEN h.n >= {K_ANONYMITY} THEN h.n END, 'z', round(h.z::numeric, 2), "
+                "'p', h.p, 'p_fdr', h.p_fdr, 'class', h.\"class\", 'hotspot', CASE WHEN h.\"class\" > 0 THEN 'hot' "
+                "WHEN h.\"class\" < 0 THEN 'cold' ELSE 'not significant' END, 'confidence', CASE abs(h.\"class\") "
+                "WHEN 3 THEN '99 %' WHEN 2 THEN '95 %' WHEN 1 THEN '90 %' END, 'period', r.period, "
+                "'category', COALESCE(r.category, 'all'), 'band', r.band, 'run', r.id, 'grid', r.grid, "
+                "'layer_version', r.layer_version, 'computed_at', r.computed_at)",
+                {"class": "h.\"class\"::text"}, parameters=parameters, int_ids=False),
+            extent_sql=_HOTSPOTS_EXTENT, provenance_sql=_PROVENANCE,
+            visible=lambda role: may_see(role, self.definition.confidentiality))
 
 EVALUATOR = Crime(registry.LAYERS["crime"])

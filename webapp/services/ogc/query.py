@@ -5,6 +5,7 @@ Everything a client sends is validated here with a message a person can act on; 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -52,10 +53,16 @@ class Parameter:
     default: str
     bind: str
     convert: Callable[[str], Any] = str
+    # A regular expression the value must match instead of `choices` (with `example` for the message).
+    pattern: str | None = None
 
     def value(self, args: dict[str, str]) -> Any:
         raw = args.get(self.name, self.default)
-        if raw not in self.choices:
+        if self.pattern is not None:
+            if not isinstance(raw, str) or re.fullmatch(self.pattern, raw) is None:
+                raise bad(f"Invalid {self.name}", f"{self.name} must be {self.description[0].lower()}"
+                          f"{self.description[1:].rstrip('.')}, not {raw!r}.")
+        elif raw not in self.choices:
             raise bad(f"Invalid {self.name}", f"{self.name} must be one of {', '.join(self.choices)}, not {raw!r}.")
         return self.convert(raw)
 
