@@ -297,6 +297,8 @@ class Annotation(Base):
     valid_from: Mapped[datetime | None] = mapped_column(Date, nullable=True)
     valid_to: Mapped[datetime | None] = mapped_column(Date, nullable=True)
     origin_id: Mapped[int | None] = mapped_column(ForeignKey("annotation.id", ondelete="SET NULL"), nullable=True)
+    # A hotspot taken from a computed hotspot: the run, its parameters and its cells' statistics (read-only).
+    statistics = mapped_column(JSONB, nullable=True)
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_by: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

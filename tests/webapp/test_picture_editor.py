@@ -201,3 +201,24 @@ def test_a_reader_gets_the_map_and_the_table_but_no_editor(live_server, browser_
     assert page.locator("#annotations-table tbody tr").count() == 1
     assert page.locator("#picture-accept").count() == 0     # a draft: nothing for the city to decide yet
     assert not log["errors"], log
+
+
+def test_a_member_adds_a_computed_hotspot_with_its_statistics(live_server, browser_page, member_headers):
+    page, log = browser_page
+    status, picture = _api(page, "POST", live_server + "/api/pictures", member_headers,
+                           {"district": "11", "year": 2038, "tertial": 2, "topic": "crime"})
+    assert status == 201, picture
+    sign_in(page, live_server, MEMBER)
+    page.goto(f"{live_server}/pictures/{picture['id']}", wait_until="networkidle")
+    first = page.locator("#hotspot-clusters button").first
+    first.wait_for()
+    assert "z" in page.locator("#hotspot-clusters li").first.inner_text()
+    first.click()
+    page.wait_for_function("document.getElementById('hotspot-state').textContent.length > 0")
+    assert "tillagd" in page.text_content("#hotspot-state")
+    assert page.locator("#annotations-table tbody tr").count() == 1
+    assert "Gi*" in page.locator("#annotations-table tbody tr").first.inner_text()
+    status, listed = _api(page, "GET", f"{live_server}/api/pictures/{picture['id']}/annotations", member_headers)
+    stats = listed["features"][0]["properties"]["statistics"]
+    assert stats["period"] == "12m" and stats["cells"] and stats["parameters"]["shape"] == "hex"
+    assert not log["errors"], log

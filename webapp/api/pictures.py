@@ -16,6 +16,7 @@ from webapp.i18n import current_language, gettext_in
 from webapp.reports.pictures import KIND_NAMES
 from webapp.services import pictures as service
 from webapp.services.pictures import compare, drawings, export, forward, history
+from webapp.services.pictures import hotspots as picture_hotspots
 
 bp = Blueprint("pictures", __name__, url_prefix="/api/pictures")
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
@@ -201,6 +202,24 @@ def _crs() -> int:
 def create_annotation(picture_id: int):
     feature = drawings.create(get_session(), picture_id, _body(), current_account(), current_role(),
                                  max_vertices=_max_vertices(), crs=_crs())
+    _done()
+    response = _annotation(feature, 201)
+    response.headers["Location"] = url_for("pictures.get_annotation", picture_id=picture_id,
+                                           annotation_id=feature["id"])
+    return response
+
+
+@bp.get("/<int:picture_id>/hotspots")
+def list_hotspots(picture_id: int):
+    """The computed hot cells in the picture's district (current run: last 12 months, all categories, all day),
+    in clusters of touching cells; counts only from k."""
+    return jsonify(picture_hotspots.clusters(get_session(), picture_id, current_account(), current_role()))
+
+
+@bp.post("/<int:picture_id>/annotations/from-hotspot")
+def annotation_from_hotspot(picture_id: int):
+    """A hotspot annotation from hot cells of a current run, with the run's statistics attached."""
+    feature = picture_hotspots.take(get_session(), picture_id, _body(), current_account(), current_role())
     _done()
     response = _annotation(feature, 201)
     response.headers["Location"] = url_for("pictures.get_annotation", picture_id=picture_id,

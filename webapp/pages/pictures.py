@@ -108,6 +108,11 @@ EDITOR_TEXTS = {
     "submitted": N_("The picture is submitted to the city office."),
     "returned": N_("The picture is returned to the committee."), "accepted": N_("The picture is accepted."),
     "comment_required": N_("Say what the committee should change."),
+    "hotspots_none": N_("No computed hotspot in the district for the last 12 months of data."),
+    "hotspots_missing": N_("No hotspots computed for this topic yet."),
+    "hotspot_cluster": N_("%(cells)s hot cells, z up to %(z)s, confidence %(confidence)s"),
+    "hotspot_take": N_("Add to the picture"), "hotspot_taken": N_("The hotspot is added to the picture."),
+    "hotspot_title": N_("Computed hotspot (Gi*, confidence %(confidence)s)"),
     "picture_changed": N_("The picture was changed by someone else meanwhile; reload the page to see it."),
 }
 # Leaflet.draw's texts (its L.drawLocal) for the editor's tools: points, lines and areas.
@@ -186,6 +191,8 @@ def _editor_config(picture: pictures.Picture, collection: dict, may: frozenset[s
              "submit": url_for("pictures.submit", picture_id=picture.id),
              "return": url_for("pictures.return_", picture_id=picture.id),
              "accept": url_for("pictures.accept", picture_id=picture.id),
+             "hotspots": url_for("pictures.list_hotspots", picture_id=picture.id),
+             "from_hotspot": url_for("pictures.annotation_from_hotspot", picture_id=picture.id),
              "page": url_for("pages.picture_page", picture_id=picture.id, lang=lang if lang != "sv" else None)}
     return {"map": map_name, "lang": lang, "may": sorted(may),
             "picture": {"id": picture.id, "version": picture.version}, "links": links,

@@ -138,6 +138,43 @@
 
     config.features.forEach(function (f) { add(f, false); });
 
+    /* -- computed hotspots in the district, each cluster of hot cells one button away from an annotation -- */
+    function hotspotPanel() {
+      var box = $("hotspot-clusters"), state = $("hotspot-state");
+      if (!box) { return; }
+      send("GET", config.links.hotspots).then(function (r) {
+        if (!r.ok) { state.textContent = failure(T, r); return; }
+        if (!r.body.run) { state.textContent = T.hotspots_missing; return; }
+        if (!r.body.clusters.length) { state.textContent = T.hotspots_none; return; }
+        r.body.clusters.forEach(function (c) {
+          var confidence = { 1: "90 %", 2: "95 %", 3: "99 %" }[c["class"]];
+          var li = el("li", T.hotspot_cluster.replace("%(cells)s", c.cells.length)
+            .replace("%(z)s", Number(c.z_max).toLocaleString(config.lang === "sv" ? "sv-SE" : "en-GB"))
+            .replace("%(confidence)s", confidence) + " ");
+          var button = el("button", T.hotspot_take);
+          button.type = "button";
+          button.setAttribute("data-hotspot", c.number);
+          button.addEventListener("click", function () {
+            button.disabled = true;
+            send("POST", config.links.from_hotspot, {
+              run: r.body.run.id, cells: c.cells.map(function (cell) { return cell.id; }),
+              title: T.hotspot_title.replace("%(confidence)s", confidence)
+            }).then(function (made) {
+              if (!made.ok) { button.disabled = false; state.textContent = failure(T, made); return; }
+              var item = add(made.body, false);
+              li.parentNode.removeChild(li);
+              refresh();
+              select(item);
+              state.textContent = T.hotspot_taken;
+            });
+          });
+          li.appendChild(button);
+          box.appendChild(li);
+        });
+      });
+    }
+    hotspotPanel();
+
     function list() {
       return Object.keys(items).map(function (k) { return items[k]; }).sort(function (a, b) {
         return (a.id || 1e12 + parseInt(a.key.slice(1), 10)) - (b.id || 1e12 + parseInt(b.key.slice(1), 10));

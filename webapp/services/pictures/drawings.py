@@ -25,7 +25,7 @@ _PROPS = ("kind", "severity", "title", "body", "measure_type", "responsible", "m
           "valid_to")
 _SELECT = ("SELECT a.id, a.picture_id, a.kind, a.severity, a.title, a.body, a.measure_type, a.responsible, "
            "a.measure_status, a.valid_from, a.valid_to, a.origin_id, a.version, a.created_by, a.created_at, "
-           "a.updated_by, a.updated_at, ST_AsGeoJSON(ST_Transform(a.geom, 4326), 6) FROM annotation a")
+           "a.updated_by, a.updated_at, ST_AsGeoJSON(ST_Transform(a.geom, 4326), 6), a.statistics FROM annotation a")
 
 
 def bad(detail: str, pointer: str | None = None) -> ProblemError:
@@ -35,13 +35,13 @@ def bad(detail: str, pointer: str | None = None) -> ProblemError:
 
 def _feature(row) -> dict[str, Any]:
     (aid, picture_id, kind, severity, title, body, mtype, responsible, mstatus, vfrom, vto, origin, version,
-     created_by, created_at, updated_by, updated_at, geojson) = row
+     created_by, created_at, updated_by, updated_at, geojson, statistics) = row
     return {"type": "Feature", "id": aid, "geometry": json.loads(geojson), "properties": {
         "picture": picture_id, "kind": kind, "severity": severity, "title": title, "body": body,
         "measure_type": mtype, "responsible": responsible, "measure_status": mstatus,
         "valid_from": vfrom.isoformat() if vfrom else None, "valid_to": vto.isoformat() if vto else None,
         "origin": origin, "version": version, "created_by": created_by, "created_at": created_at.isoformat(),
-        "updated_by": updated_by, "updated_at": updated_at.isoformat()}}
+        "updated_by": updated_by, "updated_at": updated_at.isoformat(), "statistics": statistics}}
 
 
 def _text(props: dict, name: str, limit: int, *, required: bool = False) -> str | None:

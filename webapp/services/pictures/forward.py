@@ -46,9 +46,9 @@ def copy_forward(session: Session, picture_id: int, body: Any, user: User | None
                               action="copy_forward", origin=source.id)
     session.execute(text(
         "INSERT INTO annotation (picture_id, kind, severity, title, body, measure_type, responsible, measure_status, "
-        "valid_from, valid_to, origin_id, created_by, updated_by, geom) "
+        "valid_from, valid_to, origin_id, statistics, created_by, updated_by, geom) "
         "SELECT :new, kind, severity, title, body, measure_type, responsible, measure_status, valid_from, valid_to, "
-        "id, :by, :by, geom FROM annotation WHERE picture_id = :old ORDER BY id"),
+        "id, statistics, :by, :by, geom FROM annotation WHERE picture_id = :old ORDER BY id"),
         {"new": picture.id, "old": source.id, "by": user.email})
     for feature in drawings.listing(session, picture.id, user, role)["features"]:
         audit.record(session, user.email, "copy_forward", "annotation", feature["id"], None, feature)
