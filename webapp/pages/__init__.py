@@ -86,4 +86,4 @@ def hotspot_panel(session, infos) -> dict | None:
             "categories": categories, "bands": bands,
             "classes": [(c, css, gettext_in(lang, label)) for c, css, label in HOTSPOT_CLASSES],
             "items": url_for("ogc.list_items", collection_id="hotspots")}
-from webapp.pages import account, city, district, oidc, pictures, sites  # noqa: E402,F401
+from webapp.pages import account, city, district, oidc, pictures, sites, statistics  # noqa: E402,F401
