@@ -192,6 +192,24 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
         click.echo(f"{slug}: {note}")
 
 
+@import_.command("survey")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--source", help="Where the results come from, for rows without a source column.")
+@click.option("--encoding", help="The CSV's encoding when it is not UTF-8 (e.g. cp1252).")
+@_fail_on_problem
+def import_survey(file: Path, source: str | None, encoding: str | None) -> None:
+    """Safety-survey results per district and year from a CSV: district (code or name), year, indicator,
+    question, value (per cent) and optionally sample_size, population, source. All or nothing; a district, year
+    and indicator imported again is replaced."""
+    from webapp.services import survey
+    from webapp.services.accounts import audit
+
+    with transaction() as session:
+        result = survey.import_csv(session, file, source=source, encoding=encoding)
+        audit.record(session, "cli", "import", "survey", file.name, None, {"rows": result.rows})
+    click.echo(result.summary())
+
+
 def _counted(result) -> str:
     """What an import holds, as its result says: "1,204 features, 3 repaired", "100,000 incidents", or a
     raster's "12,212 × 12,212 cells of 2 m (24.4 × 24.4 km)"."""

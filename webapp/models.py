@@ -361,3 +361,34 @@ class HotspotCell(Base):
     p: Mapped[float] = mapped_column(Float)
     p_fdr: Mapped[float] = mapped_column(Float)
     cls: Mapped[int] = mapped_column("class", SmallInteger)
+
+
+class SurveyResult(Base):
+    """A safety-survey result: one indicator of one district in one year, as a share in per cent."""
+
+    __tablename__ = "survey_result"
+    __table_args__ = (CheckConstraint("value BETWEEN 0 AND 100", name="ck_survey_value"),
+                      CheckConstraint("sample_size IS NULL OR sample_size > 0", name="ck_survey_sample"))
+
+    district_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator: Mapped[str] = mapped_column(Text, primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    value: Mapped[float] = mapped_column(Float)
+    sample_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source: Mapped[str] = mapped_column(Text)
+    is_demo: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DistrictPopulation(Base):
+    """A district's residents in a year, for rates per 1,000 residents."""
+
+    __tablename__ = "district_population"
+    __table_args__ = (CheckConstraint("population > 0", name="ck_population_positive"),)
+
+    district_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    population: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    is_demo: Mapped[bool] = mapped_column(Boolean, server_default=false())

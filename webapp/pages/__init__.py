@@ -34,6 +34,12 @@ def _account_texts():
     return {"role_name": role_name}
 
 
+@bp.app_template_filter("number")
+def number_filter(value) -> str:
+    """A number in the page language's format (thin space for thousands in Swedish, decimal comma)."""
+    return fmt.number(value, current_language())
+
+
 @bp.app_template_filter("date")
 def _date(moment) -> str:
     """A stored time's date in Stockholm."""
@@ -86,4 +92,4 @@ def hotspot_panel(session, infos) -> dict | None:
             "categories": categories, "bands": bands,
             "classes": [(c, css, gettext_in(lang, label)) for c, css, label in HOTSPOT_CLASSES],
             "items": url_for("ogc.list_items", collection_id="hotspots")}
-from webapp.pages import account, city, district, oidc, pictures, sites, statistics  # noqa: E402,F401
+from webapp.pages import account, city, district, oidc, pictures, safety, sites, statistics  # noqa: E402,F401

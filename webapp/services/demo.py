@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from layers.demo_city import DEMO_SOURCE, demo_districts
-from webapp.services import accounts, catalog, districts, hazards
+from webapp.services import accounts, catalog, districts, hazards, survey
 from webapp.services.districts import importer as district_import
 from webapp.services.imports import incidents
 
@@ -63,4 +63,8 @@ def load_layers(session: Session, data_dir: Path, *, sizes: DemoSizes = DemoSize
         say(f"demo: generating {slug}")
         if evaluator.load_demo(session, data_dir, sizes):
             loaded.append(slug)
+    if not only_missing or not survey.indicators(session):
+        say("demo: generating the safety survey")
+        if survey.load_demo(session, data_dir) is not None:
+            loaded.append("survey")
     return loaded
