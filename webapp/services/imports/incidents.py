@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import time
 from collections import Counter
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from geo.crs import SWEREF99TM, SWEREF99TM_BOUNDS, WGS84, CRSError, parse_crs, transformer
 from layers.crime import CELL_SIZES_M
 from layers.crime import DEFINITION as CRIME
+from webapp.errors import ProblemError
 from webapp.services import catalog
 from webapp.services.hotspots import compute as hotspot_compute
 from webapp.services.imports import csv_dialect, refused
@@ -28,24 +30,31 @@ LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 TIME_FIELDS = ("occurred_at", "time", "tid", "datetime", "datum", "date", "tidpunkt")
 CATEGORY_FIELDS = ("category", "kategori", "brottstyp", "brottskategori", "type", "typ")
 LON_FIELDS, LAT_FIELDS = ("lon", "longitude", "lng", "long"), ("lat", "latitude")
+ID_FIELDS = ("id", "source_id", "incident_id", "händelse_id", "handelse_id", "ärendenummer", "arendenummer",
+             "diarienummer", "löpnummer")
+# How many refused rows a refusal lists (the problem's `refused_rows`; the message names the first few).
+REFUSED_LISTED = 100
 X_FIELDS, Y_FIELDS = ("x", "e", "easting", "east", "x_sweref"), ("y", "n", "northing", "north", "y_sweref")
 
 
-def replace_all(session: Session, rows: Iterable[tuple[str, str, float, float]], *, source: str,
+def replace_all(session: Session, rows: Iterable[tuple], *, source: str,
                 is_demo: bool) -> tuple[int, int]:
-    """Replace every incident with `rows` (ISO time, class key, x, y in 3006) by COPY, recount the cells and
+    """Replace every incident with `rows` (ISO time, class key, x, y in 3006, optionally a source id) by COPY,
+    recount the cells and
     recompute the hotspots (`last_hotspots` says how that went); returns (version, count)."""
     catalog.layer_id(session, CRIME.slug)  # locks the layer row: one import at a time
     session.execute(text("DELETE FROM incident"))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     count = 0
-    for occurred_at, category, x, y in rows:
-        writer.writerow((occurred_at, category, source, f"SRID=3006;POINT({x:.2f} {y:.2f})"))
+    for occurred_at, category, x, y, *source_id in rows:
+        writer.writerow((occurred_at, category, source, f"SRID=3006;POINT({x:.2f} {y:.2f})",
+                         source_id[0] if source_id else None))
         count += 1
     buffer.seek(0)
     cursor = session.connection().connection.driver_connection.cursor()
-    cursor.copy_expert("COPY incident (occurred_at, category, source, geom) FROM STDIN WITH (FORMAT csv)", buffer)
+    cursor.copy_expert("COPY incident (occurred_at, category, source, geom, source_id) FROM STDIN WITH (FORMAT csv)",
+                       buffer)
     assign_districts(session)
     rebuild_cells(session)
     session.execute(text("ANALYZE incident"))
@@ -105,6 +114,30 @@ def _parse_time(value: str, line: int) -> str:
     return moment.isoformat()
 
 
+class _Refusals:
+    """The rows an import refuses, each with its line and why; the whole file is refused when there is one."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, str, str]] = []   # (line, kind, detail)
+
+    def add(self, line: int, kind: str, detail: str) -> None:
+        self.rows.append((line, kind, detail))
+
+    def raise_if_any(self, path: Path) -> None:
+        if not self.rows:
+            return
+        self.rows.sort()
+        kinds = Counter(kind for _, kind, _ in self.rows)
+        first = " ".join(detail for _, _, detail in self.rows[:3])
+        summary = ", ".join(f"{kind} {n:,}" for kind, n in kinds.most_common())
+        raise ProblemError(
+            422, "import-refused", "Import refused",
+            f"{len(self.rows):,} row{'s' if len(self.rows) > 1 else ''} of {path.name} refused ({summary}); nothing "
+            f"was imported. {first}",
+            refused_rows=[{"line": line, "reason": kind, "detail": detail}
+                          for line, kind, detail in self.rows[:REFUSED_LISTED]])
+
+
 def import_csv(session: Session, path: Path, *, source: str | None = None, crs: str | None = None,
                time_field: str | None = None, category_field: str | None = None, category_map: Path | None = None,
                encoding: str | None = None, progress: Callable[[int], None] | None = None) -> LayerImport:
@@ -135,15 +168,37 @@ def import_csv(session: Session, path: Path, *, source: str | None = None, crs: 
                               f"x/y columns; it has {', '.join(header) or 'no header'}.")
             use_lonlat = bool(lon and lat)
             source_crs = WGS84 if use_lonlat else parse_crs(crs, SWEREF99TM)
-            times, categories, xs, ys = [], [], [], []
+            ident = _field(header, None, ID_FIELDS)
+            refusals = _Refusals()
+            times, categories, xs, ys, ids, lines = [], [], [], [], [], []
+            first_line: dict[str, int] = {}
             for line, row in enumerate(reader, start=2):
-                times.append(_parse_time(row[when] or "", line))
-                categories.append(categorise(row[what] or ""))
                 try:
-                    xs.append(float(row[lon if use_lonlat else x]))
-                    ys.append(float(row[lat if use_lonlat else y]))
+                    moment = _parse_time(row[when] or "", line)
+                except ProblemError as exc:
+                    refusals.add(line, "bad date", exc.detail)
+                    continue
+                try:
+                    px, py = float(row[lon if use_lonlat else x]), float(row[lat if use_lonlat else y])
                 except (TypeError, ValueError):
-                    raise refused(f"Line {line}: the coordinates are not numbers.") from None
+                    refusals.add(line, "bad coordinates", f"Line {line}: the coordinates are not numbers.")
+                    continue
+                raw_id = (row[ident] or "").strip() if ident else \
+                    hashlib.sha1(f"{moment}|{row[what]}|{px!r}|{py!r}".encode()).hexdigest()[:20]
+                if not raw_id:
+                    refusals.add(line, "no id", f"Line {line}: the {ident} column is empty.")
+                    continue
+                if raw_id in first_line:
+                    refusals.add(line, "duplicate", f"Line {line}: the same incident as line {first_line[raw_id]}"
+                                 + (f" (id {raw_id})." if ident else "."))
+                    continue
+                first_line[raw_id] = line
+                times.append(moment)
+                categories.append(categorise(row[what] or ""))
+                xs.append(px)
+                ys.append(py)
+                ids.append(raw_id)
+                lines.append(line)
                 if progress and line % 5000 == 0:
                     progress(5000)
     except UnicodeDecodeError:
@@ -153,15 +208,25 @@ def import_csv(session: Session, path: Path, *, source: str | None = None, crs: 
         raise refused(f"Line {line + 1}: {exc}.") from None
     except CRSError as exc:
         raise refused(f"--crs: {exc}") from None
-    if not times:
+    if not times and not refusals.rows:
         raise refused(f"{path.name} has no incidents.")
     ex, ny = transformer(source_crs, SWEREF99TM).transform(np.array(xs), np.array(ys))
     x0, y0, x1, y1 = SWEREF99TM_BOUNDS
-    outside = np.flatnonzero(~np.isfinite(ex) | (ex < x0) | (ex > x1) | (ny < y0) | (ny > y1))
-    if outside.size:
-        raise refused(f"Line {outside[0] + 2}: the position lies outside SWEREF 99 TM's area; "
-                      f"{'are lon and lat swapped?' if use_lonlat else 'is the CRS right (--crs)?'}")
-    version, count = replace_all(session, zip(times, categories, ex.tolist(), ny.tolist(), strict=True),
+    outside = ~np.isfinite(ex) | (ex < x0) | (ex > x1) | (ny < y0) | (ny > y1)
+    if use_lonlat and outside.any():
+        sx, sy = transformer(WGS84, SWEREF99TM).transform(np.array(ys), np.array(xs))
+        swapped = outside & np.isfinite(sx) & (sx >= x0) & (sx <= x1) & (sy >= y0) & (sy <= y1)
+    else:
+        swapped = np.zeros(len(xs), dtype=bool)
+    for k in np.flatnonzero(outside):
+        if swapped[k]:
+            refusals.add(lines[k], "lon and lat swapped", f"Line {lines[k]}: the position lies outside SWEREF 99 "
+                         "TM's area; are lon and lat swapped? Swapped it would lie in Sweden.")
+        else:
+            refusals.add(lines[k], "outside the area", f"Line {lines[k]}: the position lies outside SWEREF 99 TM's "
+                         f"area; {'are lon and lat swapped?' if use_lonlat else 'is the CRS right (--crs)?'}")
+    refusals.raise_if_any(path)
+    version, count = replace_all(session, zip(times, categories, ex.tolist(), ny.tolist(), ids, strict=True),
                                  source=source or f"Imported from {path.name}", is_demo=False)
     mapped = ", ".join(f"{k} {v:,}" for k, v in Counter(categories).most_common())
     return LayerImport(slug=CRIME.slug, version=version, count=count, unit="incident",
