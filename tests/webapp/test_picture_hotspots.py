@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
+from tests.conftest import token_headers
 from webapp.errors import PROBLEM_JSON
-from webapp.services import accounts
-from webapp.services.accounts import tokens
 from webapp.services.hotspots import compute
 from webapp.services.imports import incidents
 
@@ -25,12 +24,9 @@ def setup(client, db_session):
     rows = [(f"2026-09-{1 + k % 28:02d}T21:00:00+02:00", "violence", float(a), float(b))
             for k, (a, b) in enumerate(zip(xs, ys, strict=True))]
     incidents.replace_all(db_session, rows, source="test", is_demo=False)
-    heads = {}
-    for key, role, districts in (("member", "committee", ("11",)), ("other", "committee", ("10",)),
-                                 ("city", "city", ())):
-        email = f"{key}@example.se"
-        accounts.add_user(db_session, email, role, districts=districts)
-        heads[key] = {"Authorization": f"Bearer {tokens.create_token(db_session, email)[0]}"}
+    heads = {key: token_headers(db_session, f"{key}@example.se", role, districts)
+             for key, role, districts in (("member", "committee", ("11",)), ("other", "committee", ("10",)),
+                                          ("city", "city", ()))}
     picture = client.post("/api/pictures", json={"district": "11", "year": 2037, "tertial": 2, "topic": "crime"},
                           headers=heads["member"]).headers["Location"]
     return picture, heads

@@ -7,7 +7,7 @@ import html
 import json
 
 import folium
-from flask import render_template, request
+from flask import current_app, render_template, request
 
 from layers.base import may_see
 from layers.crime import DEFINITION as CRIME
@@ -63,7 +63,7 @@ def safety_page():
             props["name"] = html.escape(str(props.get("name") or ""))
             props["shown"] = "–" if value is None else f"{value:.1f} %".replace(".", "," if lang == "sv" else ".")
             props["fill"] = colour(value)
-        m = base_map(current_app_settings(), bounds, texts(lang).base_map, lang)
+        m = base_map(current_app.extensions["riskkarta.settings"], bounds, texts(lang).base_map, lang)
         folium.GeoJson(collection, name=gettext_in(lang, "Perceived safety"),
                        style_function=lambda f: {"fillColor": f["properties"]["fill"], "fillOpacity": 0.8,
                                                  "color": "#333333", "weight": 1},
@@ -79,9 +79,3 @@ def safety_page():
         flags={k: gettext_in(lang, v) for k, v in FLAGS.items()}, map=map_parts, with_rate=with_rate,
         most_rate=most_rate, most_value=most_value, classes=CLASSES, threshold=survey.DIVERGENCE_SD,
         demo=survey.is_demo(session, indicator, year))
-
-
-def current_app_settings():
-    from flask import current_app
-
-    return current_app.extensions["riskkarta.settings"]

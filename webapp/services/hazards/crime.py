@@ -40,8 +40,6 @@ CITY_BASELINE = text("""
     SELECT (SELECT count(*) FROM incident WHERE occurred_at >= now() - make_interval(months => :months)),
            (SELECT sum(ST_Area(geom)) FROM district)
 """)
-# Confidence of a hot cell's class (after the FDR correction).
-CONFIDENCE = {1: "90 %", 2: "95 %", 3: "99 %"}
 UNITS = {"radius_m": "m", "months": "month", "city_average_expected": "count", "ratio_to_city_average": "ratio"}
 # Incident points, only for roles cleared for them. Kept lean (id and class; the time and the rest come from the
 # OGC API item): a z13 tile in the centre holds thousands of points.
@@ -157,7 +155,7 @@ class Crime(Evaluator):
                   "computed_hotspots": computed["cells"] if computed else "no data yet",
                   "drawn_hotspots": drawn if drawn is not None else "no data yet"}
         if computed:
-            values |= {"hotspot_confidence": CONFIDENCE.get(computed["class"]), "hotspot_z": computed["z"],
+            values |= {"hotspot_confidence": hotspots.CONFIDENCE.get(computed["class"]), "hotspot_z": computed["z"],
                        "hotspot_period": computed["run"].period, "hotspot_run": computed["run"].id}
         found = both("%(count)s reported incidents within %(radius)s m in the last %(months)s months, %(ratio)s times "
                      "the city's average for an area of that size.", count=shown, radius=f"{r.radius_m:.0f}",
@@ -167,10 +165,10 @@ class Crime(Evaluator):
         elif computed["cells"]:
             spots = both("The site touches %(cells)s computed hotspot cells (Getis-Ord Gi*, %(confidence)s "
                          "confidence after the false-discovery-rate correction, the last 12 months of data).",
-                         cells=computed["cells"], confidence=CONFIDENCE[computed["class"]])
+                         cells=computed["cells"], confidence=hotspots.CONFIDENCE[computed["class"]])
         else:
             spots = both("The site touches no computed hotspot (Getis-Ord Gi* at %(confidence)s confidence or more, "
-                         "the last 12 months of data).", confidence=CONFIDENCE[hotspots.SIGNIFICANT_CLASS])
+                         "the last 12 months of data).", confidence=hotspots.CONFIDENCE[hotspots.SIGNIFICANT_CLASS])
         pictures = both("Hotspots drawn in accepted situation pictures at the site: %(drawn)s.",
                         drawn=values["drawn_hotspots"]) if drawn is not None else {}
         sentence = {lang: " ".join(part[lang] for part in (found, spots, pictures) if part) for lang in LANGUAGES}

@@ -82,6 +82,10 @@ def shown_count(n: int, k: int = K_ANONYMITY) -> int | None:
     return n if n >= k else None
 
 
+# The confidence of a hot (or cold) cell's class, after the FDR correction.
+CONFIDENCE = {1: "90 %", 2: "95 %", 3: "99 %"}
+
+
 _AT_SITE = text("""
     SELECT count(*), max(h.class), max(h.z), min(h.p_fdr)
     FROM grid_cell AS g JOIN hotspot_cell AS h ON h.run_id = :run AND h.i = g.i AND h.j = g.j

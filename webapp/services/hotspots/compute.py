@@ -217,8 +217,8 @@ def compute(session: Session, *, layer: str = "crime", parameters: Parameters | 
     parameters = parameters or Parameters()
     grid = parameters.grid
     kernel = grid.kernel(parameters.band_m)
-    version = catalog.layer_id(session, layer) and session.execute(
-        text("SELECT version FROM layer WHERE slug = :slug"), {"slug": layer}).scalar_one()
+    catalog.layer_id(session, layer)  # locks the layer row: one recompute (or import) at a time
+    version = session.execute(text("SELECT version FROM layer WHERE slug = :slug"), {"slug": layer}).scalar_one()
     started = time.perf_counter()
     first, last, total, x0, y0, x1, y1, present = session.execute(text(f"""
         SELECT min(occurred_at AT TIME ZONE '{LOCAL_TZ}')::date, max(occurred_at AT TIME ZONE '{LOCAL_TZ}')::date,

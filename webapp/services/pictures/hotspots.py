@@ -11,12 +11,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers.crime import K_ANONYMITY
 from webapp.services import hotspots, pictures
 from webapp.services.accounts import User, audit
 from webapp.services.pictures import drawings
 
-CONFIDENCE = {1: "90 %", 2: "95 %", 3: "99 %"}
 _CELL_ID = re.compile(r"(\d{1,9})_(-?\d{1,9})_(-?\d{1,9})")
 _HOT_IN_DISTRICT = """
     SELECT h.i, h.j, h.n, h.z, h.p, h.p_fdr, h."class", g.geom
@@ -46,8 +44,8 @@ def _run(session: Session, picture: pictures.Picture, run_id: int | None = None)
 
 
 def _cell(i: int, j: int, n: int, z: float, p: float, p_fdr: float, cls: int, run_id: int) -> dict[str, Any]:
-    return {"id": f"{run_id}_{i}_{j}", "n": n if n >= K_ANONYMITY else None, "z": round(z, 2), "p": p,
-            "p_fdr": p_fdr, "class": cls, "confidence": CONFIDENCE[cls]}
+    return {"id": f"{run_id}_{i}_{j}", "n": hotspots.shown_count(n), "z": round(z, 2), "p": p,
+            "p_fdr": p_fdr, "class": cls, "confidence": hotspots.CONFIDENCE[cls]}
 
 
 def clusters(session: Session, picture_id: int, user: User | None, role: str) -> dict[str, Any]:
@@ -114,7 +112,7 @@ def take(session: Session, picture_id: int, body: Any, user: User | None, role: 
     severity = body.get("severity", top)
     if isinstance(severity, bool) or severity not in (1, 2, 3, 4):
         raise drawings.bad("severity is 1, 2, 3 or 4.", "/severity")
-    title = body.get("title") or f"Hotspot (Gi*, {CONFIDENCE[top]}, {run.period})"
+    title = body.get("title") or f"Hotspot (Gi*, {hotspots.CONFIDENCE[top]}, {run.period})"
     if not isinstance(title, str) or len(title) > 200:
         raise drawings.bad("title is text of at most 200 characters.", "/title")
     statistics = {"method": run.params.get("method"), "correction": run.params.get("correction"), "run": run.id,
@@ -123,7 +121,7 @@ def take(session: Session, picture_id: int, body: Any, user: User | None, role: 
                   "period_end": run.period_end.isoformat(), "band": run.band, "grid": run.grid,
                   "parameters": run.params, "computed_at": run.computed_at.isoformat(),
                   "z_max": max(c["z"] for c in cells), "p_fdr_min": min(c["p_fdr"] for c in cells),
-                  "confidence": CONFIDENCE[top], "cells": cells}
+                  "confidence": hotspots.CONFIDENCE[top], "cells": cells}
     summary = (f"Getis-Ord Gi*, run {run.id}: {len(cells)} hot cells, z up to {statistics['z_max']:.2f}, "
                f"p after the FDR correction from {statistics['p_fdr_min']:.2g}; {run.category or 'all categories'}, "
                f"{run.period_start.isoformat()}–{run.period_end.isoformat()}, {run.band}.")
