@@ -34,6 +34,11 @@ def may_see_incident_points(role: str) -> bool:
     return role in {"city", "admin"}
 
 
+def category_word(value: str) -> str:
+    """A category value as an import compares it: case-folded, "_" and "-" as spaces, single spaces."""
+    return " ".join(value.replace("_", " ").replace("-", " ").casefold().split())
+
+
 @dataclass(frozen=True)
 class LayerClass:
     """One class of a layer: a category of vector features, or a value range [min, max) of a raster."""
@@ -85,6 +90,9 @@ class LayerDefinition:
     stores_features: bool = True
     # Attribute names an importer tries for the class, in order; the value must be a class key.
     class_fields: tuple[str, ...] = ("class", "klass")
+    # Incident layers (crime, accidents): the category names of exports, English and Swedish, by class key; an
+    # import compares them as `category_word` gives them.
+    category_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Properties a client may filter on (OGC API Features); nothing else reaches SQL.
     queryables: tuple[str, ...] = ("class",)
     # Free metadata shown with the layer (model, scenario, date, ...).
@@ -104,6 +112,11 @@ class LayerDefinition:
     def __post_init__(self) -> None:
         if not self.check_title:
             object.__setattr__(self, "check_title", self.title)
+
+    @property
+    def category_classes(self) -> dict[str, str]:
+        """`category_words` as one table: normalised source value → class key."""
+        return {category_word(word): cls for cls, words in self.category_words.items() for word in words}
 
     def class_of(self, key: str) -> LayerClass | None:
         return next((c for c in self.classes if c.key == key), None)

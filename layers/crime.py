@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from layers.base import N_, LayerClass, LayerDefinition
+from layers.base import N_, LayerClass, LayerDefinition, category_word
 from layers.demo_vectors import crime_incidents
 from layers.rules import Source
 
@@ -86,11 +86,6 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def category_word(value: str) -> str:
-    """A category value as the table and a category map compare it: case-folded, "_" and "-" as spaces."""
-    return " ".join(value.replace("_", " ").replace("-", " ").casefold().split())
-
-
 CATEGORY_CLASSES: dict[str, str] = {category_word(word): cls for cls, words in CATEGORY_WORDS.items()
                                     for word in words}
 
@@ -123,6 +118,7 @@ DEFINITION = LayerDefinition(
         LayerClass("other", N_("Other"), "#999999"),
     ),
     class_fields=("category", "kategori", "class"),
+    category_words=CATEGORY_WORDS,
     queryables=("class",),
     demo=crime_incidents,
 )

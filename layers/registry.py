@@ -2,7 +2,7 @@
 `webapp/services/hazards/`), which the web application loads. Adding a hazard: its two modules and one line here."""
 from __future__ import annotations
 
-from layers import crime, drinking_water, flood, hazardous_goods, heat
+from layers import accidents, crime, drinking_water, flood, hazardous_goods, heat
 from layers.base import LayerDefinition
 
 LAYERS: dict[str, LayerDefinition] = {}
@@ -35,3 +35,4 @@ register(heat.DEFINITION, "webapp.services.hazards.heat")
 register(hazardous_goods.DEFINITION, "webapp.services.hazards.hazardous_goods")
 register(drinking_water.DEFINITION, "webapp.services.hazards.drinking_water")
 register(crime.DEFINITION, "webapp.services.hazards.crime")
+register(accidents.DEFINITION, "webapp.services.hazards.accidents")

@@ -36,12 +36,12 @@ def floor(session: Session, parameters: hotspots.Parameters) -> float:
     """The bare counting query (per cell, category and month, and per cell, category and band), as the recompute
     runs it, its rows fetched and dropped."""
     categories, last = session.execute(text("SELECT array_agg(DISTINCT category), max(occurred_at)::date "
-                                            "FROM incident")).one()
+                                            "FROM incident WHERE layer = 'crime'")).one()
     twelve = hotspots.periods_of(last, last)[0]
     cursor = session.connection().connection.driver_connection.cursor()
     started = time.perf_counter()
     cursor.execute(hotspots.counts_sql(parameters.grid), {"categories": sorted(categories), "start": twelve.start,
-                                                          "end": twelve.end})
+                                                          "end": twelve.end, "layer": "crime"})
     cursor.fetchall()
     return time.perf_counter() - started
 

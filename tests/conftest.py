@@ -64,7 +64,7 @@ def throwaway_database():
 
 
 # The demo city at test size: coarse rasters and fewer incidents, same code paths as `make run`.
-TEST_DEMO = {"resolution_m": {"flood": 25.0, "heat": 50.0}, "incidents": 20_000}
+TEST_DEMO = {"resolution_m": {"flood": 25.0, "heat": 50.0}, "incidents": 20_000, "accidents": 5_000}
 
 
 @pytest.fixture(scope="session")

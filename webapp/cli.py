@@ -79,16 +79,18 @@ def demo() -> None:
 @click.option("--resolution", "resolutions", multiple=True, metavar="SLUG=M",
               help="Cell size of a raster layer's demo data in metres, e.g. flood=5 (default: the layer's own; "
                    "flood 2 m, heat 10 m).")
-@click.option("--incidents", default=100_000, show_default=True, help="Number of demo incidents.")
+@click.option("--incidents", default=100_000, show_default=True, help="Number of demo crime incidents.")
+@click.option("--accidents", default=20_000, show_default=True, help="Number of demo accidents.")
 @_fail_on_problem
-def demo_load(if_empty: bool, resolutions: tuple[str, ...], incidents: int) -> None:
+def demo_load(if_empty: bool, resolutions: tuple[str, ...], incidents: int, accidents: int) -> None:
     """Load the demo city: Stockholm's districts and every hazard layer, all marked as demo data."""
     from webapp.services import demo as demo_service
 
     settings = Settings.from_env()
     with transaction() as session:
         result = demo_service.load(session, if_empty=if_empty)
-        sizes = demo_service.DemoSizes(resolution_m=_resolutions(resolutions), incidents=incidents)
+        sizes = demo_service.DemoSizes(resolution_m=_resolutions(resolutions), incidents=incidents,
+                                           accidents=accidents)
         loaded = demo_service.load_layers(session, settings.data_dir, sizes=sizes, only_missing=if_empty,
                                           say=click.echo)
     if result.skipped:
@@ -169,7 +171,7 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
                  default_class: str | None, encoding: str | None, crs: str | None, source: str | None, licence: str,
                  repair: bool, category_map: Path | None) -> None:
     """Replace a hazard layer's data with FILE: GeoJSON, GeoPackage or zipped Shapefile for vector layers,
-    GeoTIFF for rasters, CSV for crime incidents. All or nothing; the layer version goes up."""
+    GeoTIFF for rasters, CSV for crime incidents and accidents. All or nothing; the layer version goes up."""
     from webapp.services import catalog, hazards
     from webapp.services.accounts import audit
 
@@ -233,6 +235,8 @@ def hotspots() -> None:
 
 
 @hotspots.command("compute")
+@click.option("--layer", default="crime", show_default=True, type=click.Choice(["crime", "accidents"]),
+              help="The incident layer.")
 @click.option("--period", "periods", multiple=True, metavar="PERIOD",
               help="12m (the last 12 months of data), a year (2026) or a tertial (2026-2); default: all of them.")
 @click.option("--category", "categories", multiple=True, metavar="CLASS",
@@ -246,13 +250,13 @@ def hotspots() -> None:
 @click.option("--distance-band", "band_m", type=float, default=500.0, show_default=True,
               help="Neighbourhood: cells whose centres lie within this many metres.")
 @_fail_on_problem
-def hotspots_compute(periods: tuple[str, ...], categories: tuple[str, ...], bands: tuple[str, ...], shape: str,
-                     cell_m: float, band_m: float) -> None:
-    """Recompute the hotspots of the crime incidents and store each run with its parameters."""
+def hotspots_compute(layer: str, periods: tuple[str, ...], categories: tuple[str, ...], bands: tuple[str, ...],
+                     shape: str, cell_m: float, band_m: float) -> None:
+    """Recompute the hotspots of an incident layer (crime or accidents) and store each run with its parameters."""
     from webapp.services.hotspots import compute
 
     with transaction() as session:
-        outcome = compute.compute(session, parameters=compute.checked_parameters(shape, cell_m, band_m),
+        outcome = compute.compute(session, layer=layer, parameters=compute.checked_parameters(shape, cell_m, band_m),
                                   periods=list(periods) or None, categories=list(categories) or None,
                                   bands=list(bands) or None)
     click.echo(outcome.summary())

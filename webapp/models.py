@@ -123,10 +123,13 @@ class Incident(Base):
     __table_args__ = (
         Index("ix_incident_geom", "geom", postgresql_using="gist"),
         Index("ix_incident_occurred_at", "occurred_at"),
-        Index("ux_incident_source_id", "source_id", unique=True, postgresql_where=text("source_id IS NOT NULL")),
+        Index("ux_incident_source_id", "layer", "source_id", unique=True,
+              postgresql_where=text("source_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # The incident family's layer: crime or accidents (each with its own classes, cells and hotspots).
+    layer: Mapped[str] = mapped_column(Text, server_default="crime")
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     category: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(Text)
@@ -140,11 +143,12 @@ class Incident(Base):
 
 
 class IncidentCell(Base):
-    """Incidents counted per square grid cell of `size_m` (EPSG:3006), rebuilt on every incident import."""
+    """Incidents of a layer counted per square grid cell of `size_m` (EPSG:3006), rebuilt on every import."""
 
     __tablename__ = "incident_cell"
     __table_args__ = (Index("ix_incident_cell_geom", "geom", postgresql_using="gist"),)
 
+    layer: Mapped[str] = mapped_column(Text, primary_key=True, server_default="crime")
     size_m: Mapped[int] = mapped_column(Integer, primary_key=True)
     gx: Mapped[int] = mapped_column(Integer, primary_key=True)
     gy: Mapped[int] = mapped_column(Integer, primary_key=True)

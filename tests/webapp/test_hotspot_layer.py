@@ -48,16 +48,16 @@ def test_bad_parameters_are_problems(client, query):
 def test_the_viewer_draws_the_hotspots_with_patterns_and_says_what_it_shows(live_server, browser_page):
     page, _ = browser_page
     page.goto(f"{live_server}/")
-    legend = page.locator("#hotspots .legend li")
+    legend = page.locator("#hotspots-crime .legend li")
     assert legend.count() == 6 and "99 %" in legend.first.inner_text()
-    page.check("#hs-show")
-    page.wait_for_function("document.getElementById('hs-status').textContent.length > 0")
-    assert "händelser" in page.text_content("#hs-status")
+    page.check("#hs-crime-show")
+    page.wait_for_function("document.getElementById('hs-crime-status').textContent.length > 0")
+    assert "händelser" in page.text_content("#hs-crime-status")
     cells = page.locator("path.hs-cell")
     assert cells.count() > 0
     assert page.evaluate("getComputedStyle(document.querySelector('path.hs-cell')).fill").startswith('url("#hs-p-')
-    page.select_option("#hs-period", index=1)
+    page.select_option("#hs-crime-period", index=1)
     page.wait_for_timeout(500)
-    page.wait_for_function("document.getElementById('hs-status').textContent.length > 0")
-    page.uncheck("#hs-show")
-    assert page.locator("path.hs-cell").count() == 0 and page.text_content("#hs-status") == ""
+    page.wait_for_function("document.getElementById('hs-crime-status').textContent.length > 0")
+    page.uncheck("#hs-crime-show")
+    assert page.locator("path.hs-cell").count() == 0 and page.text_content("#hs-crime-status") == ""

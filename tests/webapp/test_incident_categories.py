@@ -14,7 +14,8 @@ from webapp.services.imports import incidents
 
 
 def categories_of(session):
-    rows = session.execute(shapely_text("SELECT category, count(*) FROM incident GROUP BY 1")).all()
+    rows = session.execute(shapely_text("SELECT category, count(*) FROM incident WHERE layer = 'crime' "
+                                        "GROUP BY 1")).all()
     return {category: n for category, n in rows}
 
 

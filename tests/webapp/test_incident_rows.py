@@ -17,7 +17,8 @@ def write(tmp_path, body: str, name: str = "incidents.csv"):
 
 
 def ids(db_session) -> list[str]:
-    return db_session.execute(text("SELECT source_id FROM incident ORDER BY source_id")).scalars().all()
+    return db_session.execute(text("SELECT source_id FROM incident WHERE layer = 'crime' "
+                                   "ORDER BY source_id")).scalars().all()
 
 
 def test_every_refused_row_is_reported_with_its_reason_and_nothing_is_imported(db_session, tmp_path):

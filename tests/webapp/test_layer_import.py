@@ -173,7 +173,7 @@ def test_incident_csv_with_lonlat_and_local_times(db_session, tmp_path):
     assert (result.count, result.unit, result.repaired) == (3, "incident", None)
     rows = db_session.execute(shapely_text(
         "SELECT category, to_char(occurred_at AT TIME ZONE 'UTC', 'HH24:MI'), d.name FROM incident i "
-        "LEFT JOIN district d ON d.id = i.district_id ORDER BY occurred_at")).all()
+        "LEFT JOIN district d ON d.id = i.district_id WHERE i.layer = 'crime' ORDER BY occurred_at")).all()
     assert [tuple(r) for r in rows] == [("violence", "21:10", "Södermalm"), ("theft", "12:00", "Norrmalm"),
                                         ("other", "23:00", rows[2][2])]
 

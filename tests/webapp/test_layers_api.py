@@ -6,7 +6,7 @@ import rasterio
 from geo.crs import SWEREF99TM, WGS84, transformer
 from webapp.errors import PROBLEM_JSON
 
-OPEN_LAYERS = {"flood", "heat", "hazardous-goods", "crime"}
+OPEN_LAYERS = {"flood", "heat", "hazardous-goods", "crime", "accidents"}
 ALL_LAYERS = OPEN_LAYERS | {"drinking-water"}
 
 
@@ -18,7 +18,7 @@ def test_public_sees_the_open_layers_only(client):
     assert slugs(client) == OPEN_LAYERS
 
 
-def test_viewer_sees_all_five_hazards(client, as_role):
+def test_viewer_sees_all_six_hazards(client, as_role):
     as_role("viewer")
     assert slugs(client) == ALL_LAYERS
 

@@ -61,8 +61,8 @@ def test_chromium_viewer_shows_all_five_hazards(live_server, artifacts, browser_
     page, log = browser_page
     page.goto(live_server + "/", wait_until="networkidle")
     panel = page.locator(".layer-list > li.layer")
-    assert panel.count() == 5
-    assert page.locator(".layer-list .badge.demo").count() == 5
+    assert panel.count() == 6
+    assert page.locator(".layer-list .badge.demo").count() == 6
     assert "Källa" in page.locator(".layer[data-slug=flood]").inner_text()
     # Raster tiles of the flood layer and vector tiles of the hazardous-goods routes are on the map.
     page.wait_for_selector("img.leaflet-tile-loaded[src*='/tiles/flood/']")
@@ -127,5 +127,5 @@ def test_the_viewer_works_when_the_base_map_cannot_be_reached(settings, browser_
         page.goto(url + "/", wait_until="networkidle")
         page.wait_for_selector("img.leaflet-tile-loaded[src*='/tiles/flood/']")
         assert page.locator(".leaflet-overlay-pane > svg path.leaflet-interactive").count() == 13
-        assert page.locator(".layer-list > li.layer").count() == 5
+        assert page.locator(".layer-list > li.layer").count() == 6
     assert log["errors"] == [] and log["outside"] == []

@@ -87,9 +87,30 @@ def test_no_one_else_takes_hotspots_into_the_picture_and_bad_requests_write_noth
     assert count(db_session) == before
 
 
-def test_an_accidents_picture_takes_no_crime_hotspots(client, setup):
-    _, heads = setup
+def test_an_accidents_picture_takes_the_accident_hotspots_not_the_crime_ones(client, db_session, setup):
+    from layers.accidents import DEFINITION as ACCIDENTS
+
+    crime_picture, heads = setup
+    x, y = db_session.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p "
+                                   "FROM district WHERE code = '11') AS d")).one()
+    rng = np.random.default_rng(19)
+    xs = np.concatenate([rng.normal(x, 50, 200), rng.uniform(x - 6000, x + 6000, 1500)])
+    ys = np.concatenate([rng.normal(y, 50, 200), rng.uniform(y - 6000, y + 6000, 1500)])
+    rows = [(f"2026-09-{1 + k % 28:02d}T08:00:00+02:00", "traffic", float(a), float(b))
+            for k, (a, b) in enumerate(zip(xs, ys, strict=True))]
+    incidents.replace_all(db_session, rows, source="test", is_demo=False, layer=ACCIDENTS)
     picture = client.post("/api/pictures", json={"district": "11", "year": 2037, "tertial": 2, "topic": "accidents"},
                           headers=heads["member"]).headers["Location"]
     found = client.get(picture + "/hotspots", headers=heads["member"]).get_json()
-    assert found == {"run": None, "clusters": [], "layer": None}
+    assert found["layer"] == "accidents" and found["run"]["layer"] == "accidents" and found["clusters"]
+    crime_run = client.get(crime_picture + "/hotspots", headers=heads["member"]).get_json()["run"]
+    assert crime_run["layer"] == "crime" and crime_run["id"] != found["run"]["id"]
+    before = count(db_session)
+    cells = [c["id"] for c in found["clusters"][0]["cells"]]
+    wrong = client.post(picture + "/annotations/from-hotspot", json={"run": crime_run["id"], "cells": cells},
+                        headers=heads["member"])
+    assert wrong.status_code == 422 and wrong.mimetype == PROBLEM_JSON and count(db_session) == before
+    taken = client.post(picture + "/annotations/from-hotspot", json={"run": found["run"]["id"], "cells": cells},
+                        headers=heads["member"])
+    assert taken.status_code == 201, taken.get_json()
+    assert taken.get_json()["properties"]["statistics"]["layer"] == "accidents"

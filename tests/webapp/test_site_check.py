@@ -198,7 +198,8 @@ def test_post_saves_a_check_and_get_returns_it(client, as_role, planner):
     assert response.status_code == 201
     body = response.get_json()
     assert response.headers["Location"] == f"/api/site-checks/{body['id']}"
-    assert [h["hazard"] for h in body["hazards"]] == ["flood", "heat", "hazardous_goods", "drinking_water", "crime"]
+    assert [h["hazard"] for h in body["hazards"]] == ["flood", "heat", "hazardous_goods", "drinking_water", "crime",
+                                                   "accidents"]
     assert all(h["layer"]["demo"] for h in body["hazards"])
     assert body["districts"][0]["name"] == "Södermalm" and body["reference"] == "SBK 2026-00123"
     assert body["site"]["area_m2"] == pytest.approx(3.13655 * 2500, rel=0.001)  # a 50 m circle of 64 segments

@@ -10,8 +10,10 @@ from tests.conftest import sign_in
 from webapp.errors import PROBLEM_JSON
 
 ASSET_URL = re.compile(r"""<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.I)
-HAZARD_TITLES = {"sv": ["Översvämning vid skyfall", "Värme", "Farligt gods", "Dricksvatten", "Brott och otrygghet"],
-                 "en": ["Cloudburst flooding", "Heat", "Hazardous goods", "Drinking water", "Crime and insecurity"]}
+HAZARD_TITLES = {"sv": ["Översvämning vid skyfall", "Värme", "Farligt gods", "Dricksvatten", "Brott och otrygghet",
+                        "Olyckor"],
+                 "en": ["Cloudburst flooding", "Heat", "Hazardous goods", "Drinking water", "Crime and insecurity",
+                        "Accidents"]}
 VERDICT_WORDS = {"sv": {"low": "låg", "moderate": "måttlig", "high": "hög", "very_high": "mycket hög",
                         "no_data": "inga data"},
                  "en": {"low": "low", "moderate": "moderate", "high": "high", "very_high": "very high",
@@ -104,7 +106,7 @@ def test_report_shows_every_hazard_with_its_verdict_word(client, lang, planner):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     rows = re.findall(r'<tr class="hazard" data-hazard="(\w+)">(.*?)</tr>', html, re.S)
-    assert len(rows) == 5
+    assert len(rows) == 6
     for title, hazard, (name, row) in zip(HAZARD_TITLES[lang], check["hazards"], rows, strict=True):
         assert name == hazard["hazard"]
         assert title in row
@@ -174,8 +176,8 @@ def _expect_report(page, artifacts, name):
     page.wait_for_url(re.compile(r"/sites/\d+$"))
     page.wait_for_load_state("networkidle")
     rows = page.locator("table.hazards tbody tr")
-    assert rows.count() == 5
-    for i in range(5):
+    assert rows.count() == 6
+    for i in range(6):
         verdict = rows.nth(i).locator(".verdict")
         assert verdict.inner_text() in VERDICT_WORDS["sv"].values()
         color = verdict.evaluate("e => getComputedStyle(e).backgroundColor")

@@ -133,10 +133,13 @@ def test_a_png_tile_outside_the_raster_is_transparent(client):
 def test_precomputed_cells_count_exactly_the_incidents_inside_them(db_session):
     """The aggregated tiles read incident_cell; each cell's count is the number of incidents in its square."""
     rows = db_session.execute(text(
-        "SELECT c.size_m, c.n, (SELECT count(*) FROM incident i WHERE ST_X(i.geom) >= c.gx AND "
+        "SELECT c.size_m, c.n, (SELECT count(*) FROM incident i WHERE i.layer = c.layer AND ST_X(i.geom) >= c.gx AND "
         "ST_X(i.geom) < c.gx + c.size_m AND ST_Y(i.geom) >= c.gy AND ST_Y(i.geom) < c.gy + c.size_m) "
         "FROM incident_cell c ORDER BY c.n DESC, c.size_m LIMIT 5")).all()
     assert rows and all(n == counted for _, n, counted in rows)
-    total = dict(db_session.execute(text("SELECT size_m, sum(n) FROM incident_cell GROUP BY size_m")).all())
-    incidents = db_session.execute(text("SELECT count(*) FROM incident")).scalar_one()
-    assert set(total.values()) == {incidents}
+    for layer in ("crime", "accidents"):
+        total = dict(db_session.execute(text("SELECT size_m, sum(n) FROM incident_cell WHERE layer = :layer "
+                                             "GROUP BY size_m"), {"layer": layer}).all())
+        incidents = db_session.execute(text("SELECT count(*) FROM incident WHERE layer = :layer"),
+                                       {"layer": layer}).scalar_one()
+        assert incidents and set(total.values()) == {incidents}

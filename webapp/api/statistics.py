@@ -24,7 +24,7 @@ def table_from_request() -> statistics.Table:
     return statistics.incidents(get_session(), district=args.get("district") or None,
                                 start=statistics.parse_month(args.get("from"), "from"),
                                 end=statistics.parse_month(args.get("to"), "to"),
-                                category=args.get("category") or None)
+                                category=args.get("category") or None, layer=args.get("layer") or None)
 
 
 def wants_csv() -> bool:

@@ -8,7 +8,7 @@ from webapp.db import get_session
 from webapp.i18n import N_, current_language, gettext_in, texts
 from webapp.pages.viewer import value_links, viewer_map
 from webapp.reports import format as fmt
-from webapp.services import accounts, catalog, districts, hotspots
+from webapp.services import accounts, catalog, districts, hazards, hotspots
 
 bp = Blueprint("pages", __name__)
 
@@ -60,7 +60,7 @@ def index():
     parts, panel = viewer_map(collection, bounds, infos, settings, lang, texts(lang))
     return render_template("index.html", map=parts, panel=panel, rasters=value_links(panel),
                            districts=districts.refs(session), districts_demo=districts.is_demo(session),
-                           hotspots=hotspot_panel(session, infos))
+                           hotspots=hotspot_panels(session, infos))
 
 
 # The hotspot layer's classes, strongest first: (class, CSS name, label).
@@ -72,24 +72,34 @@ BAND_NAMES = {"all": N_("All day"), "night": N_("Night (0–6)"), "morning": N_(
               "weekend": N_("Weekends")}
 
 
-def hotspot_panel(session, infos) -> dict | None:
-    """What the viewer's hotspot layer offers: the current runs' periods, categories and bands; None when the
-    role may not see the crime layer or nothing was computed."""
-    crime = next((i for i in infos if i.slug == "crime"), None)
-    if crime is None:
-        return None
-    runs = hotspots.runs(session, "crime")
-    if not runs:
-        return {"runs": []}
+# The incident layers with computed hotspots, and the viewer's heading of each one's panel.
+HOTSPOT_LAYERS = {"crime": N_("Computed hotspots of crime"), "accidents": N_("Computed hotspots of accidents")}
+
+
+def hotspot_panels(session, infos) -> list[dict]:
+    """What the viewer's hotspot layers offer, one per incident layer the role may see: the current runs'
+    periods, categories and bands (no runs: the panel says so)."""
+    return [panel for info in infos if info.slug in HOTSPOT_LAYERS
+            if (panel := hotspot_panel(session, info)) is not None]
+
+
+def hotspot_panel(session, info) -> dict:
     lang = current_language()
+    evaluator = hazards.evaluator(info.slug)
+    base = {"slug": info.slug, "title": gettext_in(lang, HOTSPOT_LAYERS[info.slug]),
+            "items": url_for("ogc.list_items", collection_id=evaluator.hotspots_id)}
+    runs = hotspots.runs(session, info.slug)
+    if not runs:
+        return base | {"runs": []}
     periods = list(dict.fromkeys(r.period for r in runs))
     categories = [("all", gettext_in(lang, "All categories"))] + [
-        (c.key, gettext_in(lang, c.label)) for c in crime.definition.classes if any(r.category == c.key for r in runs)]
+        (c.key, gettext_in(lang, c.label)) for c in info.definition.classes if any(r.category == c.key for r in runs)]
     bands = [(b, gettext_in(lang, BAND_NAMES[b])) for b in BAND_NAMES if any(r.band == b for r in runs)]
     period_names = {p: gettext_in(lang, "Last 12 months of data") if p == "12m" else
                     p.replace("-", " " + gettext_in(lang, "tertial") + " ") for p in periods}
-    return {"runs": [r.to_json() for r in runs], "periods": [(p, period_names[p]) for p in periods],
-            "categories": categories, "bands": bands,
-            "classes": [(c, css, gettext_in(lang, label)) for c, css, label in HOTSPOT_CLASSES],
-            "items": url_for("ogc.list_items", collection_id="hotspots")}
+    return base | {"runs": [r.to_json() for r in runs], "periods": [(p, period_names[p]) for p in periods],
+                   "categories": categories, "bands": bands,
+                   "classes": [(c, css, gettext_in(lang, label)) for c, css, label in HOTSPOT_CLASSES]}
+
+
 from webapp.pages import account, city, district, oidc, pictures, safety, sites, statistics  # noqa: E402,F401

@@ -17,6 +17,7 @@ from webapp.errors import not_found
 from webapp.i18n import N_, current_language, gettext_in, texts
 from webapp.pages import bp
 from webapp.pages.maps import base_map, render
+from webapp.reports import format as fmt
 from webapp.services import districts, survey
 
 # Indicator classes (lower bound in per cent, colour, pattern of the legend): light to dark, never colour alone
@@ -77,5 +78,5 @@ def safety_page():
         "safety.html", rows=rows, indicator=indicator, question=question, year=year, years=years,
         indicators=[(k, gettext_in(lang, INDICATOR_NAMES[k]) if k in INDICATOR_NAMES else k) for k in keys],
         flags={k: gettext_in(lang, v) for k, v in FLAGS.items()}, map=map_parts, with_rate=with_rate,
-        most_rate=most_rate, most_value=most_value, classes=CLASSES, threshold=survey.DIVERGENCE_SD,
+        most_rate=most_rate, most_value=most_value, classes=CLASSES, threshold=fmt.number(survey.DIVERGENCE_SD, lang),
         demo=survey.is_demo(session, indicator, year))

@@ -26,24 +26,30 @@ def statistics_page():
     chosen = request.args.get("district") or (own[0] if own else (refs[0].code if refs else None))
     problem, table = None, None
     args = {"from": request.args.get("from") or "", "to": request.args.get("to") or "",
-            "category": request.args.get("category") or "all"}
+            "category": request.args.get("category") or "all",
+            "layer": request.args.get("layer") if request.args.get("layer") in statistics.LAYERS else "crime"}
+    definition = statistics.LAYERS[args["layer"]]
     if chosen is not None:
         try:
             table = statistics.incidents(session, district=chosen, start=statistics.parse_month(args["from"], "from"),
-                                         end=statistics.parse_month(args["to"], "to"), category=None)
+                                         end=statistics.parse_month(args["to"], "to"), category=None,
+                                         layer=args["layer"])
         except ProblemError as exc:
             problem = exc.detail
-            table = statistics.incidents(session, district=chosen) if exc.status == 400 else None
+            table = statistics.incidents(session, district=chosen, layer=args["layer"]) if exc.status == 400 \
+                else None
     series = {s.category: s for s in table.series} if table else {}
     categories = [("all", gettext_in(lang, "All categories"))] + [(c.key, gettext_in(lang, c.label))
-                                                                  for c in CRIME.classes]
+                                                                  for c in definition.classes]
     shown = series.get(args["category"] if args["category"] in series else "all")
     most = max([n for n in (shown.counts if shown else []) if n] or [1])
-    query = {k: v for k, v in (("district", chosen), ("from", table.start if table else ""),
+    layers = [(slug, gettext_in(lang, d.check_title)) for slug, d in statistics.LAYERS.items()]
+    query = {k: v for k, v in (("layer", args["layer"] if args["layer"] != "crime" else ""), ("district", chosen),
+                               ("from", table.start if table else ""),
                                ("to", table.end if table else "")) if v}
     return render_template(
         "statistics.html", table=table, series=series, shown=shown, most=most, chosen=chosen, refs=refs,
-        categories=categories, args=args, problem=problem, k=statistics.K_ANONYMITY,
+        categories=categories, layers=layers, args=args, problem=problem, k=statistics.K_ANONYMITY,
         chart_label=gettext_in(lang, CHART_LABEL, district=next((d.name for d in refs if d.code == chosen), "")),
         csv=url_for("statistics.incidents", f="csv", **query),
         csv_all=url_for("statistics.incidents", f="csv", **{k: v for k, v in query.items() if k != "district"}),

@@ -26,6 +26,7 @@ class DemoSizes:
 
     resolution_m: dict[str, float] = field(default_factory=dict)
     incidents: int = 100_000
+    accidents: int = 20_000
 
     def raster_resolution_m(self, definition) -> float:
         return self.resolution_m.get(definition.slug, definition.demo_resolution_m)

@@ -158,12 +158,14 @@
     });
   }
 
-  /* The computed hotspots: the significant cells of the chosen run (period, category, band) from the OGC API,
-     each drawn with its confidence class's pattern; a status line says what is shown. */
+  /* The computed hotspots of one incident layer (its panel's ids start with config.prefix): the significant cells
+     of the chosen run (period, category, band) from the OGC API, each drawn with its confidence class's pattern; a
+     status line says what is shown. */
   function hotspots(mapName, config) {
     var map = window[mapName], layer = null, request = 0;
-    var show = document.getElementById("hs-show"), status = document.getElementById("hs-status");
-    var selects = ["hs-period", "hs-category", "hs-band"].map(function (id) { return document.getElementById(id); });
+    var prefix = config.prefix;
+    var show = document.getElementById(prefix + "-show"), status = document.getElementById(prefix + "-status");
+    var selects = ["-period", "-category", "-band"].map(function (id) { return document.getElementById(prefix + id); });
     var css = {};
     config.classes.forEach(function (c) { css[c[0]] = c[1]; });
     function words(template, values) {

@@ -1,5 +1,6 @@
-"""Crime: incidents near the site in the site check; aggregated cells or (for cleared roles) points as tiles; the
-incident CSV as its import; the incident points as an OGC API collection for the roles allowed them."""
+"""Crime (and, through `IncidentLayer`, every incident layer: accidents too): incidents near the site in the site
+check; aggregated cells or (for cleared roles) points as tiles; the incident CSV as its import; the incident points
+as an OGC API collection for the roles allowed them, the cells and the computed hotspots for everyone else."""
 from __future__ import annotations
 
 from datetime import date
@@ -26,18 +27,19 @@ from webapp.services.site_check.result import Verdict
 
 CRIME_NEAR = text("""
     SELECT count(*) FROM incident AS i
-    WHERE ST_DWithin(i.geom, ST_GeomFromWKB(:wkb, 3006), :radius)
+    WHERE i.layer = :layer AND ST_DWithin(i.geom, ST_GeomFromWKB(:wkb, 3006), :radius)
       AND i.occurred_at >= now() - make_interval(months => :months)
 """)
 # A jagged site of many vertices: the candidates in its box, tested in geo.nearby against the prepared site
 # (ST_DWithin tests every candidate against every vertex: 48 s for a 5,000-vertex comb of 193 ha over the centre).
 CRIME_CANDIDATES = text("""
     SELECT array_agg(ST_X(i.geom)), array_agg(ST_Y(i.geom)) FROM incident AS i
-    WHERE i.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 3006)
+    WHERE i.layer = :layer AND i.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 3006)
       AND i.occurred_at >= now() - make_interval(months => :months)
 """)
 CITY_BASELINE = text("""
-    SELECT (SELECT count(*) FROM incident WHERE occurred_at >= now() - make_interval(months => :months)),
+    SELECT (SELECT count(*) FROM incident WHERE layer = :layer
+                AND occurred_at >= now() - make_interval(months => :months)),
            (SELECT sum(ST_Area(geom)) FROM district)
 """)
 UNITS = {"radius_m": "m", "months": "month", "city_average_expected": "count", "ratio_to_city_average": "ratio"}
@@ -48,7 +50,7 @@ _POINTS_MVT = text("""
         SELECT i.id, i.category AS class,
                ST_AsMVTGeom(i.geom_3857, ST_MakeEnvelope(:mx0, :my0, :mx1, :my1, 3857), 4096, 64) AS geom
         FROM incident AS i
-        WHERE i.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 3006)
+        WHERE i.layer = :layer AND i.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 3006)
     ) AS t WHERE t.geom IS NOT NULL
 """)
 # Everyone else: precomputed counts per grid cell (incident_cell), only cells with at least k incidents.
@@ -57,36 +59,41 @@ _CELLS_MVT = text("""
         SELECT c.n, c.top AS class,
                ST_AsMVTGeom(c.geom_3857, ST_MakeEnvelope(:mx0, :my0, :mx1, :my1, 3857), 4096, 0) AS geom
         FROM incident_cell AS c
-        WHERE c.size_m = :cell AND c.n >= :k AND c.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 3006)
+        WHERE c.layer = :layer AND c.size_m = :cell AND c.n >= :k
+          AND c.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 3006)
     ) AS t WHERE t.geom IS NOT NULL
 """)
 # The district page: incidents inside the district over the period, per category (counts only, never points).
 _IN_DISTRICT = text("""
     SELECT i.category, count(*) FROM incident AS i
-    WHERE ST_Intersects(i.geom, ST_GeomFromWKB(:wkb, 3006))
+    WHERE i.layer = :layer AND ST_Intersects(i.geom, ST_GeomFromWKB(:wkb, 3006))
       AND i.occurred_at >= now() - make_interval(months => :months)
     GROUP BY i.category
 """)
+# The OGC collections' statements of one incident layer (its slug is a registered constant, never user input).
 _POINTS_EXTENT = """
     SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), t0, t1 FROM (SELECT ST_Transform(ST_Segmentize(
         ST_SetSRID(ST_Extent(geom)::geometry, 3006), 500), 4326) AS b, min(occurred_at) AS t0,
-        max(occurred_at) AS t1 FROM incident) AS e
+        max(occurred_at) AS t1 FROM incident WHERE layer = '{slug}') AS e
 """
-_PROVENANCE = "SELECT source, licence, is_demo FROM layer WHERE slug = 'crime'"
+_PROVENANCE = "SELECT source, licence, is_demo FROM layer WHERE slug = '{slug}'"
 # The same cells as the aggregated tiles: one kept size, and only cells with at least K_ANONYMITY incidents.
-_CELLS_WHERE = f"c.n >= {K_ANONYMITY} AND (CAST(:cell AS integer) IS NULL OR c.size_m = :cell)"
+_CELLS_WHERE = "c.layer = '{slug}' AND c.n >= " + str(K_ANONYMITY) + \
+    " AND (CAST(:cell AS integer) IS NULL OR c.size_m = :cell)"
 _CELLS_EXTENT = f"""
     SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), NULL::timestamptz, NULL::timestamptz FROM (
         SELECT ST_Transform(ST_Segmentize(ST_SetSRID(ST_Extent(c.geom)::geometry, 3006), 500), 4326) AS b
-        FROM incident_cell AS c WHERE c.size_m = {CELL_SIZES_M[0]} AND c.n >= {K_ANONYMITY}) AS e
+        FROM incident_cell AS c WHERE c.layer = '{{slug}}' AND c.size_m = {CELL_SIZES_M[0]}
+          AND c.n >= {K_ANONYMITY}) AS e
 """
 _HOTSPOTS_EXTENT = """
     SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), t0, t1 FROM (
         SELECT ST_Transform(ST_Segmentize(ST_SetSRID(ST_Extent(g.geom)::geometry, 3006), 500), 4326) AS b,
-               (SELECT min(period_start)::timestamptz FROM hotspot_run WHERE current AND layer = 'crime') AS t0,
-               (SELECT max(period_end)::timestamptz FROM hotspot_run WHERE current AND layer = 'crime') AS t1
+               (SELECT min(period_start)::timestamptz FROM hotspot_run WHERE current AND layer = '{slug}') AS t0,
+               (SELECT max(period_end)::timestamptz FROM hotspot_run WHERE current AND layer = '{slug}') AS t1
         FROM grid_cell AS g
-        WHERE g.grid = (SELECT grid FROM hotspot_run WHERE current AND layer = 'crime' ORDER BY id DESC LIMIT 1)) AS e
+        WHERE g.grid = (SELECT grid FROM hotspot_run WHERE current AND layer = '{slug}' ORDER BY id DESC
+                        LIMIT 1)) AS e
 """
 # A cell's id: its size and its south-west corner (easting, northing), e.g. 250-674000-6580250.
 _CELL_ID = "concat_ws('-', c.size_m, c.gx, c.gy)"
@@ -94,24 +101,26 @@ _CELL_ID = "concat_ws('-', c.size_m, c.gx, c.gy)"
 _baselines: dict[tuple, tuple[int, float]] = {}
 
 
-def city_baseline(session: Session, version: int, months: int) -> tuple[int, float]:
-    """Incidents in the city over the period and the city's area, cached per layer version and day."""
-    key = (version, months, date.today())
+def city_baseline(session: Session, version: int, months: int, layer: str = "crime") -> tuple[int, float]:
+    """Incidents of the layer in the city over the period and the city's area, cached per layer version and day."""
+    key = (layer, version, months, date.today())
     if key not in _baselines:
         if len(_baselines) > 16:
             _baselines.clear()
-        count, area = session.execute(CITY_BASELINE, {"months": months}).one()
+        count, area = session.execute(CITY_BASELINE, {"months": months, "layer": layer}).one()
         _baselines[key] = (int(count or 0), float(area or 0.0))
     return _baselines[key]
 
 
-def incidents_near(session: Session, site, radius: float, months: int) -> int:
-    """Incidents within `radius` of the site over the last `months`, exactly, fast for any accepted site."""
+def incidents_near(session: Session, site, radius: float, months: int, layer: str = "crime") -> int:
+    """Incidents of the layer within `radius` of the site over the last `months`, exactly, fast for any accepted
+    site."""
     if shapely.get_num_coordinates(site) <= nearby.SIMPLE_VERTICES:
-        return session.execute(CRIME_NEAR, {"wkb": site.wkb, "radius": radius, "months": months}).scalar_one()
+        return session.execute(CRIME_NEAR, {"wkb": site.wkb, "radius": radius, "months": months,
+                                            "layer": layer}).scalar_one()
     x0, y0, x1, y1 = site.bounds
     xs, ys = session.execute(CRIME_CANDIDATES, {"x0": x0 - radius, "y0": y0 - radius, "x1": x1 + radius,
-                                                "y1": y1 + radius, "months": months}).one()
+                                                "y1": y1 + radius, "months": months, "layer": layer}).one()
     if not xs:
         return 0
     return int(nearby.within(site, np.array(xs), np.array(ys), radius).sum())
@@ -133,23 +142,41 @@ def k_anonymous(counts: dict[str, int], order: list[str], k: int) -> tuple[list[
     return shown, [c for c in order if c in pooled] + [c for c in pooled if c not in order], pool
 
 
-class Crime(Evaluator):
+class IncidentLayer(Evaluator):
+    """An incident layer (crime, accidents): the same site check, tiles, import, OGC collections and privacy; a
+    subclass gives its own words (English msgids) and its demo size."""
+
     shown_in_viewer = False
     on_report_map = False
     report_map_style = None
+    demo_size = "incidents"  # the DemoSizes field
+    hotspots_id = "hotspots"
+    advice = N_("Plan for situational crime prevention (lighting, sight lines, lively ground floors) and ask the "
+                "district's safety coordinator about the situation picture.")
+    points_title = N_("Crime: reported incidents (points)")
+    points_description = N_("Reported incidents as points; for the city office and administrators only.")
+    cells_title = N_("Crime: reported incidents per grid cell")
+    cells_description = N_("Reported incidents counted per grid cell of 250 m (cell-size=500 … 32000 for coarser "
+                           "cells); only cells with at least 5 incidents, so that no single report can be located.")
+    hotspots_title = N_("Crime: computed hotspots (Getis-Ord Gi*)")
+    hotspots_description = N_("Hot and cold spots of reported crime per hexagonal cell of 250 m: the Gi* z-score, its "
+                              "p-value, the p-value after the Benjamini–Hochberg correction and the class at a "
+                              "confidence of 90, 95 or 99 %; by period, category and time band. A cell's count is "
+                              "shown only where it reaches 5.")
 
     def evaluate(self, ctx: SiteContext) -> Verdict:
         r = ctx.rules
         info = ctx.layers.get(self.definition.slug)
         if info is None or not info.has_data:
             return no_data(self, info, both("No incident data yet."))
-        count = incidents_near(ctx.session, ctx.area, r.radius_m, r.months)
-        city_count, city_area = city_baseline(ctx.session, info.version, r.months)
+        slug = self.definition.slug
+        count = incidents_near(ctx.session, ctx.area, r.radius_m, r.months, slug)
+        city_count, city_area = city_baseline(ctx.session, info.version, r.months, slug)
         expected = city_count * nearby.buffered_area(ctx.area, r.radius_m) / city_area if city_area else 0.0
         ratio = count / expected if expected > 0 else 0.0
         shown = count if count >= r.k_anonymity else f"< {r.k_anonymity}"
-        computed = hotspots.at_site(ctx.session, ctx.area, self.definition.slug)
-        drawn = ctx.pictures["hotspots"] if ctx.pictures is not None else None
+        computed = hotspots.at_site(ctx.session, ctx.area, slug)
+        drawn = ctx.pictures["hotspots_by_layer"].get(slug, 0) if ctx.pictures is not None else None
         values = {"incidents_within_radius": shown, "radius_m": r.radius_m, "months": r.months,
                   "city_average_expected": round(expected, 1), "ratio_to_city_average": round(ratio, 2),
                   "computed_hotspots": computed["cells"] if computed else "no data yet",
@@ -184,9 +211,7 @@ class Crime(Evaluator):
         if drawn:
             candidates.append(r.drawn_hotspot_level)
         level = max(candidates, key=LEVELS.index)
-        advice = both("Plan for situational crime prevention (lighting, sight lines, lively ground floors) and ask the "
-                      "district's safety coordinator about the situation picture.") if level in ("high", "very_high") \
-            else {}
+        advice = both(self.advice) if level in ("high", "very_high") else {}
         return verdict(self, level, values, UNITS, rule, r.sources, info, sentence, advice)
 
     def rows(self, v: Verdict) -> list[Row]:
@@ -211,7 +236,8 @@ class Crime(Evaluator):
     def district_summary(self, session: Session, info: LayerInfo, district_geom) -> list[Row]:
         months, k = self.definition.rules.months, K_ANONYMITY
         counts = {c: int(n) for c, n in session.execute(_IN_DISTRICT, {"wkb": district_geom.wkb,
-                                                                        "months": months}).all()}
+                                                                        "months": months,
+                                                                        "layer": self.definition.slug}).all()}
         total = sum(counts.values())
         if total < k:
             return [Row(both("All reported incidents"), "number", f"< {k}")]
@@ -238,8 +264,9 @@ class Crime(Evaluator):
 
     def vector_tile(self, session: Session, info: LayerInfo, z: int, x: int, y: int, variant: str) -> bytes:
         if variant == "points":
-            return tiles.query_tile(session, info, z, x, y, _POINTS_MVT)
-        return tiles.query_tile(session, info, z, x, y, _CELLS_MVT, cell=cell_size_m(z), k=K_ANONYMITY)
+            return tiles.query_tile(session, info, z, x, y, _POINTS_MVT, layer=self.definition.slug)
+        return tiles.query_tile(session, info, z, x, y, _CELLS_MVT, cell=cell_size_m(z), k=K_ANONYMITY,
+                                layer=self.definition.slug)
 
     def tile_fields(self, info: LayerInfo, role: str) -> dict[str, str]:
         return {"class": "String"} if may_see_incident_points(role) else {"n": "Number", "class": "String"}
@@ -252,46 +279,50 @@ class Crime(Evaluator):
     def import_file(self, session: Session, path: Path, options: ImportOptions, progress: ProgressFactory):
         with open(path, "rb") as handle:
             lines = sum(1 for _ in handle)
-        with progress(lines, "crime: reading incidents") as bar:
+        with progress(lines, f"{self.definition.slug}: reading incidents") as bar:
             return incidents.import_csv(session, path, source=options.source, crs=options.crs,
                                         category_map=options.category_map, encoding=options.encoding,
-                                        progress=bar)
+                                        progress=bar, layer=self.definition)
 
     def load_demo(self, session: Session, data_dir: Path, sizes) -> bool:
-        batch = self.definition.demo(n=sizes.incidents)
-        incidents.replace_all(session, incident_rows(batch), source=self.definition.demo_source, is_demo=True)
+        batch = self.definition.demo(n=getattr(sizes, self.demo_size))
+        incidents.replace_all(session, incident_rows(batch), source=self.definition.demo_source, is_demo=True,
+                              layer=self.definition)
         return True
 
     def ogc_collections(self) -> tuple:
-        """`crime`: the incident points, for the city office and administrators only (DESIGN §7); `crime-cells`: the
-        counts per grid cell of the aggregated tiles (at least K_ANONYMITY incidents), for every role that may see
-        the layer."""
+        """`<slug>`: the incident points, for the city office and administrators only (DESIGN §7); `<slug>-cells`:
+        the counts per grid cell of the aggregated tiles (at least K_ANONYMITY incidents), for every role that may
+        see the layer; the computed hotspots (`hotspots_id`)."""
         from webapp.services.ogc.collections import OwnCollection, Source
         from webapp.services.ogc.query import Parameter
 
+        slug = self.definition.slug
         points = OwnCollection(
             id=self.definition.slug,
-            title=N_("Crime: reported incidents (points)"),
-            description=N_("Reported incidents as points; for the city office and administrators only."),
+            title=self.points_title,
+            description=self.points_description,
             source=Source(
-                "incident i LEFT JOIN district d ON d.id = i.district_id", "TRUE", "i.id", "i.id", "i.geom",
+                "incident i LEFT JOIN district d ON d.id = i.district_id", f"i.layer = '{slug}'", "i.id", "i.id",
+                "i.geom",
                 "json_build_object('category', i.category, 'occurred_at', i.occurred_at, 'district', d.code)",
                 {"category": "i.category"}, temporal="i.occurred_at"),
-            extent_sql=_POINTS_EXTENT, provenance_sql=_PROVENANCE, visible=may_see_incident_points,
+            extent_sql=_POINTS_EXTENT.format(slug=slug), provenance_sql=_PROVENANCE.format(slug=slug),
+            visible=may_see_incident_points,
             tiles=(self.definition.slug, "points"))
         sizes = tuple(str(size) for size in CELL_SIZES_M)
         cell_size = Parameter("cell-size", f"Grid cell size in metres (default {sizes[0]}).", sizes, sizes[0],
                               "cell", int)
         cells = OwnCollection(
             id=f"{self.definition.slug}-cells",
-            title=N_("Crime: reported incidents per grid cell"),
-            description=N_("Reported incidents counted per grid cell of 250 m (cell-size=500 … 32000 for coarser "
-                           "cells); only cells with at least 5 incidents, so that no single report can be located."),
+            title=self.cells_title,
+            description=self.cells_description,
             source=Source(
-                "incident_cell c", _CELLS_WHERE, "(c.size_m::bigint * 10000000000000 + c.gy::bigint * 1000000 + c.gx)",
+                "incident_cell c", _CELLS_WHERE.format(slug=slug),
+                "(c.size_m::bigint * 10000000000000 + c.gy::bigint * 1000000 + c.gx)",
                 _CELL_ID, "c.geom", "json_build_object('n', c.n, 'class', c.top, 'cell_size_m', c.size_m)",
                 {"class": "c.top"}, parameters=(cell_size,), int_ids=False),
-            extent_sql=_CELLS_EXTENT, provenance_sql=_PROVENANCE,
+            extent_sql=_CELLS_EXTENT.format(slug=slug), provenance_sql=_PROVENANCE.format(slug=slug),
             visible=lambda role: may_see(role, self.definition.confidentiality), tiles=(self.definition.slug, "cells"))
         return (points, cells, self._hotspots_collection())
 
@@ -312,13 +343,11 @@ class Crime(Evaluator):
                       ("any", "significant", "hot", "cold"), "any", "hs_kind"),
             Parameter("band", "all (the default), a time of day (night 0-6, morning 6-12, afternoon 12-18, evening "
                       "18-24) or weekday/weekend, over the last 12 months.", BANDS, "all", "hs_band"))
+        slug = self.definition.slug
         return OwnCollection(
-            id="hotspots",
-            title=N_("Crime: computed hotspots (Getis-Ord Gi*)"),
-            description=N_("Hot and cold spots of reported crime per hexagonal cell of 250 m: the Gi* z-score, its "
-                           "p-value, the p-value after the Benjamini–Hochberg correction and the class at a confidence "
-                           "of 90, 95 or 99 %; by period, category and time band. A cell's count is shown only where "
-                           "it reaches 5."),
+            id=self.hotspots_id,
+            title=self.hotspots_title,
+            description=self.hotspots_description,
             source=Source(
                 "hotspot_cell h JOIN hotspot_run r ON r.id = h.run_id "
                 "JOIN grid_cell g ON g.grid = r.grid AND g.i = h.i AND g.j = h.j",
@@ -336,7 +365,11 @@ class Crime(Evaluator):
                 "'category', COALESCE(r.category, 'all'), 'band', r.band, 'run', r.id, 'grid', r.grid, "
                 "'layer_version', r.layer_version, 'computed_at', r.computed_at)",
                 {"class": "h.\"class\"::text"}, parameters=parameters, int_ids=False),
-            extent_sql=_HOTSPOTS_EXTENT, provenance_sql=_PROVENANCE,
+            extent_sql=_HOTSPOTS_EXTENT.format(slug=slug), provenance_sql=_PROVENANCE.format(slug=slug),
             visible=lambda role: may_see(role, self.definition.confidentiality))
+
+class Crime(IncidentLayer):
+    """Reported crime: the words above are crime's."""
+
 
 EVALUATOR = Crime(registry.LAYERS["crime"])

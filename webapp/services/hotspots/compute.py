@@ -160,7 +160,7 @@ _POINTS = f"""
                 THEN (CASE {_HOURS} END) * 2 + (extract(isodow FROM t) >= 6)::int END AS band
     FROM (SELECT ST_X(geom) AS x, ST_Y(geom) AS y, occurred_at, occurred_at AT TIME ZONE '{LOCAL_TZ}' AS t,
                  COALESCE(array_position(%(categories)s, category), 0) AS c
-          FROM incident OFFSET 0) AS p
+          FROM incident WHERE layer = %(layer)s OFFSET 0) AS p
 """
 
 
@@ -224,8 +224,8 @@ def compute(session: Session, *, layer: str = "crime", parameters: Parameters | 
         SELECT min(occurred_at AT TIME ZONE '{LOCAL_TZ}')::date, max(occurred_at AT TIME ZONE '{LOCAL_TZ}')::date,
                count(*), ST_XMin(ST_Extent(geom)), ST_YMin(ST_Extent(geom)), ST_XMax(ST_Extent(geom)),
                ST_YMax(ST_Extent(geom)), array_agg(DISTINCT category)
-        FROM incident
-    """)).one()
+        FROM incident WHERE layer = :layer
+    """), {"layer": layer}).one()
     if not total:
         _retire(session, layer, None)
         return Outcome((), 0, 0, 0, time.perf_counter() - started, 0.0, 0.0)
@@ -241,7 +241,8 @@ def compute(session: Session, *, layer: str = "crime", parameters: Parameters | 
                   f"{', '.join(present)}.")
     wanted_periods = [p for p in known if periods is None or p.key in periods]
     twelve = known[0]
-    rows = _fetch(session, counts_sql(grid), {"start": twelve.start, "end": twelve.end, "categories": present})
+    rows = _fetch(session, counts_sql(grid), {"start": twelve.start, "end": twelve.end, "categories": present,
+                                            "layer": layer})
     month_rows, band_rows = rows[rows[:, 4] < 0][:, [0, 1, 2, 3, 5]], rows[rows[:, 3] < 0][:, [0, 1, 2, 4, 5]]
     sql_seconds = time.perf_counter() - started
 

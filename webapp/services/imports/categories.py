@@ -1,5 +1,6 @@
-"""Incident categories: a source value to the crime layer's class, through the city's own map (--category-map),
-the class keys and labels, and the layer's table of English and Swedish names; everything else is "other".
+"""Incident categories: a source value to an incident layer's class (crime, accidents), through the city's own map
+(--category-map), the class keys and labels, and the layer's table of English and Swedish names; everything else
+is "other".
 Counts what went to "other", for the import's summary."""
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from layers.crime import CATEGORY_CLASSES, category_word
+from layers.base import LayerDefinition, category_word
 from layers.crime import DEFINITION as CRIME
 from webapp.i18n import both
 from webapp.services.imports import csv_dialect, refused
@@ -20,14 +21,14 @@ LISTED = 10  # values named in the summary; the rest are counted
 HEADER_WORDS = frozenset({"class", "klass", "to", "till", "target", "category", "kategori"})
 
 
-def class_key(value: str) -> str | None:
+def class_key(value: str, layer: LayerDefinition = CRIME) -> str | None:
     """The class a map names, by key or label (English or Swedish), case-insensitive; None for no class."""
     word = category_word(value)
-    return next((c.key for c in CRIME.classes
+    return next((c.key for c in layer.classes
                  if word == c.key or word in (category_word(label) for label in both(c.label).values())), None)
 
 
-def read_map(path: Path) -> dict[str, str]:
+def read_map(path: Path, layer: LayerDefinition = CRIME) -> dict[str, str]:
     """A category map: a CSV of two columns (source value, class; a header row is allowed) or a JSON object
     {source value: class}. Refuses an unreadable map, a class that does not exist and contradictions."""
     try:
@@ -37,14 +38,14 @@ def read_map(path: Path) -> dict[str, str]:
     except OSError as exc:
         raise refused(f"The category map {path} cannot be read: {exc.strerror or exc}.") from None
     pairs = _json_pairs(content, path.name) if path.suffix.lower() == ".json" or content.lstrip()[:1] == "{" \
-        else _csv_pairs(content, path.name)
+        else _csv_pairs(content, path.name, layer)
     mapping: dict[str, str] = {}
-    classes = ", ".join(c.key for c in CRIME.classes)
+    classes = ", ".join(c.key for c in layer.classes)
     for where, value, target in pairs:
-        cls = class_key(target)
+        cls = class_key(target, layer)
         if cls is None:
             raise refused(f"The category map {path.name}, {where}: {target!r} is not a class of "
-                          f"{CRIME.slug}; its classes are {classes}.")
+                          f"{layer.slug}; its classes are {classes}.")
         word = category_word(value)
         if not word:
             raise refused(f"The category map {path.name}, {where}: the source value is empty.")
@@ -70,7 +71,7 @@ def _json_pairs(content: str, name: str) -> list[tuple[str, str, str]]:
     return [(f"key {value!r}", value, target) for value, target in data.items()]
 
 
-def _csv_pairs(content: str, name: str) -> list[tuple[str, str, str]]:
+def _csv_pairs(content: str, name: str, layer: LayerDefinition) -> list[tuple[str, str, str]]:
     pairs = []
     for line, row in enumerate(csv.reader(io.StringIO(content), csv_dialect(content[:4096])), start=1):
         while row and not row[-1].strip():
@@ -80,7 +81,7 @@ def _csv_pairs(content: str, name: str) -> list[tuple[str, str, str]]:
         if len(row) != 2:
             raise refused(f"The category map {name}, line {line}: give two columns (source value, class), "
                           f"not {len(row)}.")
-        if line == 1 and class_key(row[1]) is None and category_word(row[1]) in HEADER_WORDS:
+        if line == 1 and class_key(row[1], layer) is None and category_word(row[1]) in HEADER_WORDS:
             continue  # a header row
         pairs.append((f"line {line}", row[0], row[1]))
     return pairs
@@ -89,10 +90,10 @@ def _csv_pairs(content: str, name: str) -> list[tuple[str, str, str]]:
 class Categories:
     """Maps the category values of one import and remembers which went to "other" and how often."""
 
-    def __init__(self, custom: dict[str, str] | None = None) -> None:
-        known = {category_word(label): c.key for c in CRIME.classes for label in both(c.label).values()}
-        known |= {c.key: c.key for c in CRIME.classes}
-        self._known = {**CATEGORY_CLASSES, **known, **(custom or {})}  # the city's map goes before all else
+    def __init__(self, custom: dict[str, str] | None = None, layer: LayerDefinition = CRIME) -> None:
+        known = {category_word(label): c.key for c in layer.classes for label in both(c.label).values()}
+        known |= {c.key: c.key for c in layer.classes}
+        self._known = {**layer.category_classes, **known, **(custom or {})}  # the city's map goes before all else
         self._to_other: Counter[str] = Counter()
         self._spelling: dict[str, str] = {}
 

@@ -1,4 +1,5 @@
-"""Incidents: bulk loading (COPY) and the CSV import from the incident system. Points are sensitive."""
+"""Incidents of the incident layers (crime, accidents): bulk loading (COPY) and the CSV import from the incident
+system. Each layer's incidents are replaced on their own. Points are sensitive."""
 from __future__ import annotations
 
 import csv
@@ -16,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.crs import SWEREF99TM, SWEREF99TM_BOUNDS, WGS84, CRSError, parse_crs, transformer
+from layers.base import LayerDefinition
 from layers.crime import CELL_SIZES_M
 from layers.crime import DEFINITION as CRIME
 from webapp.errors import ProblemError
@@ -25,10 +27,10 @@ from webapp.services.imports import csv_dialect, refused
 from webapp.services.imports.categories import Categories, read_map
 from webapp.services.imports.layers import LayerImport, bounds_lonlat
 
-INCIDENT_BOUNDS = "(SELECT ST_SetSRID(ST_Expand(ST_Extent(geom), 1)::geometry, 3006) FROM incident)"
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 TIME_FIELDS = ("occurred_at", "time", "tid", "datetime", "datum", "date", "tidpunkt")
-CATEGORY_FIELDS = ("category", "kategori", "brottstyp", "brottskategori", "type", "typ")
+CATEGORY_FIELDS = ("category", "kategori", "brottstyp", "brottskategori", "olyckstyp", "händelsetyp", "handelsetyp",
+                   "type", "typ")
 LON_FIELDS, LAT_FIELDS = ("lon", "longitude", "lng", "long"), ("lat", "latitude")
 ID_FIELDS = ("id", "source_id", "incident_id", "händelse_id", "handelse_id", "ärendenummer", "arendenummer",
              "diarienummer", "löpnummer")
@@ -37,30 +39,32 @@ REFUSED_LISTED = 100
 X_FIELDS, Y_FIELDS = ("x", "e", "easting", "east", "x_sweref"), ("y", "n", "northing", "north", "y_sweref")
 
 
-def replace_all(session: Session, rows: Iterable[tuple], *, source: str,
-                is_demo: bool) -> tuple[int, int]:
-    """Replace every incident with `rows` (ISO time, class key, x, y in 3006, optionally a source id) by COPY,
-    recount the cells and
-    recompute the hotspots (`last_hotspots` says how that went); returns (version, count)."""
-    catalog.layer_id(session, CRIME.slug)  # locks the layer row: one import at a time
-    session.execute(text("DELETE FROM incident"))
+def replace_all(session: Session, rows: Iterable[tuple], *, source: str, is_demo: bool,
+                layer: LayerDefinition = CRIME) -> tuple[int, int]:
+    """Replace every incident of `layer` with `rows` (ISO time, class key, x, y in 3006, optionally a source id)
+    by COPY, recount its cells and recompute its hotspots (`last_hotspots` says how that went); returns (version,
+    count)."""
+    catalog.layer_id(session, layer.slug)  # locks the layer row: one import at a time
+    session.execute(text("DELETE FROM incident WHERE layer = :layer"), {"layer": layer.slug})
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     count = 0
     for occurred_at, category, x, y, *source_id in rows:
-        writer.writerow((occurred_at, category, source, f"SRID=3006;POINT({x:.2f} {y:.2f})",
+        writer.writerow((layer.slug, occurred_at, category, source, f"SRID=3006;POINT({x:.2f} {y:.2f})",
                          source_id[0] if source_id else None))
         count += 1
     buffer.seek(0)
     cursor = session.connection().connection.driver_connection.cursor()
-    cursor.copy_expert("COPY incident (occurred_at, category, source, geom, source_id) FROM STDIN WITH (FORMAT csv)",
-                       buffer)
-    assign_districts(session)
-    rebuild_cells(session)
+    cursor.copy_expert("COPY incident (layer, occurred_at, category, source, geom, source_id) FROM STDIN WITH "
+                       "(FORMAT csv)", buffer)
+    assign_districts(session, layer.slug)
+    rebuild_cells(session, layer.slug)
     session.execute(text("ANALYZE incident"))
-    version = catalog.bump(session, CRIME.slug, source=source, licence="" if not is_demo else CRIME.demo_licence,
-                           is_demo=is_demo, feature_count=count, bounds_sql=INCIDENT_BOUNDS)
-    session.info["hotspots"] = hotspot_compute.compute(session, layer=CRIME.slug)
+    bounds = f"(SELECT ST_SetSRID(ST_Expand(ST_Extent(geom), 1)::geometry, 3006) FROM incident " \
+             f"WHERE layer = '{layer.slug}')"
+    version = catalog.bump(session, layer.slug, source=source, licence="" if not is_demo else layer.demo_licence,
+                           is_demo=is_demo, feature_count=count, bounds_sql=bounds)
+    session.info["hotspots"] = hotspot_compute.compute(session, layer=layer.slug)
     return version, count
 
 
@@ -69,30 +73,32 @@ def last_hotspots(session: Session) -> hotspot_compute.Outcome | None:
     return session.info.get("hotspots")
 
 
-def assign_districts(session: Session) -> int:
-    """Point every incident at the district it lies in (the lowest id where districts overlap, NULL outside every
-    district), after incidents or districts changed; returns the number of incidents whose district changed."""
+def assign_districts(session: Session, layer: str | None = None) -> int:
+    """Point every incident (of `layer`, or of every layer) at the district it lies in (the lowest id where
+    districts overlap, NULL outside every district), after incidents or districts changed; returns the number of
+    incidents whose district changed."""
     return session.execute(text("""
         UPDATE incident AS i SET district_id = m.district_id
         FROM (SELECT i2.id, (SELECT d.id FROM district AS d WHERE ST_Intersects(d.geom, i2.geom)
                              ORDER BY d.id LIMIT 1) AS district_id
-              FROM incident AS i2) AS m
+              FROM incident AS i2 WHERE CAST(:layer AS text) IS NULL OR i2.layer = :layer) AS m
         WHERE i.id = m.id AND i.district_id IS DISTINCT FROM m.district_id
-    """)).rowcount
+    """), {"layer": layer}).rowcount
 
 
-def rebuild_cells(session: Session) -> None:
-    """Recount the incidents per grid cell for every kept cell size (the aggregated crime tiles read these)."""
-    session.execute(text("DELETE FROM incident_cell"))
+def rebuild_cells(session: Session, layer: str) -> None:
+    """Recount the incidents of `layer` per grid cell for every kept cell size (its aggregated tiles read these)."""
+    session.execute(text("DELETE FROM incident_cell WHERE layer = :layer"), {"layer": layer})
     session.execute(text("""
-        INSERT INTO incident_cell (size_m, gx, gy, n, top, geom)
-        SELECT s.size, c.gx, c.gy, c.n, c.top, ST_MakeEnvelope(c.gx, c.gy, c.gx + s.size, c.gy + s.size, 3006)
+        INSERT INTO incident_cell (layer, size_m, gx, gy, n, top, geom)
+        SELECT :layer, s.size, c.gx, c.gy, c.n, c.top,
+               ST_MakeEnvelope(c.gx, c.gy, c.gx + s.size, c.gy + s.size, 3006)
         FROM unnest(CAST(:sizes AS integer[])) AS s(size),
         LATERAL (SELECT (floor(ST_X(geom) / s.size) * s.size)::int AS gx,
                         (floor(ST_Y(geom) / s.size) * s.size)::int AS gy,
                         count(*) AS n, mode() WITHIN GROUP (ORDER BY category) AS top
-                 FROM incident GROUP BY 1, 2) AS c
-    """), {"sizes": list(CELL_SIZES_M)})
+                 FROM incident WHERE layer = :layer GROUP BY 1, 2) AS c
+    """), {"sizes": list(CELL_SIZES_M), "layer": layer})
 
 
 def _field(header: list[str], wanted: str | None, candidates: tuple[str, ...]) -> str | None:
@@ -140,12 +146,13 @@ class _Refusals:
 
 def import_csv(session: Session, path: Path, *, source: str | None = None, crs: str | None = None,
                time_field: str | None = None, category_field: str | None = None, category_map: Path | None = None,
-               encoding: str | None = None, progress: Callable[[int], None] | None = None) -> LayerImport:
+               encoding: str | None = None, progress: Callable[[int], None] | None = None,
+               layer: LayerDefinition = CRIME) -> LayerImport:
     """Replace the incidents with those of a CSV: time, category, and lon/lat or x/y (SWEREF 99 TM unless `crs`).
     Categories go to classes through `category_map` (the city's own values) first. The CSV is UTF-8 unless
     `encoding`. Any bad row refuses the whole file, naming the line."""
     started = time.perf_counter()
-    categorise = Categories(read_map(category_map) if category_map is not None else None)
+    categorise = Categories(read_map(category_map, layer) if category_map is not None else None, layer)
     try:
         handle = open(path, newline="", encoding=encoding or "utf-8-sig")  # noqa: SIM115 (closed below)
     except LookupError:
@@ -227,9 +234,9 @@ def import_csv(session: Session, path: Path, *, source: str | None = None, crs: 
                          f"area; {'are lon and lat swapped?' if use_lonlat else 'is the CRS right (--crs)?'}")
     refusals.raise_if_any(path)
     version, count = replace_all(session, zip(times, categories, ex.tolist(), ny.tolist(), ids, strict=True),
-                                 source=source or f"Imported from {path.name}", is_demo=False)
+                                 source=source or f"Imported from {path.name}", is_demo=False, layer=layer)
     mapped = ", ".join(f"{k} {v:,}" for k, v in Counter(categories).most_common())
-    return LayerImport(slug=CRIME.slug, version=version, count=count, unit="incident",
+    return LayerImport(slug=layer.slug, version=version, count=count, unit="incident",
                        bounds_lonlat=bounds_lonlat((float(ex.min()), float(ny.min()), float(ex.max()),
                                                      float(ny.max()))),
                        seconds=round(time.perf_counter() - started, 2),

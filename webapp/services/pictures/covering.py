@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from webapp.i18n import both
+from webapp.services.pictures.hotspots import layer_for
 
 LIMIT = 20
 _TOUCHING = text("""
@@ -22,7 +23,8 @@ _TOUCHING = text("""
 
 def covering(session: Session, area: BaseGeometry) -> dict[str, Any]:
     """What the site check says about situation pictures: each accepted picture with annotations touching `area`
-    (EPSG:3006), newest period first, and the number of drawn hotspots among them."""
+    (EPSG:3006), newest period first, and the number of drawn hotspots among them (all, and per incident layer:
+    accidents pictures for the accidents layer, the other topics for crime)."""
     found: dict[int, dict[str, Any]] = {}
     for pid, district, year, tertial, topic, kind, n in session.execute(_TOUCHING, {"wkb": area.wkb}).all():
         entry = found.setdefault(pid, {"id": pid, "district": district, "year": year, "tertial": tertial,
@@ -31,6 +33,10 @@ def covering(session: Session, area: BaseGeometry) -> dict[str, Any]:
         entry["by_kind"][kind] = n
     pictures = sorted(found.values(), key=lambda p: (-p["year"], -p["tertial"], p["district"], p["topic"]))
     hotspots = sum(p["by_kind"].get("hotspot", 0) for p in pictures)
+    by_layer: dict[str, int] = {}  # an incident layer's verdict counts the hotspots of the pictures it serves
+    for p in pictures:
+        layer = layer_for(p["topic"])
+        by_layer[layer] = by_layer.get(layer, 0) + p["by_kind"].get("hotspot", 0)
     total = sum(p["annotations"] for p in pictures)
     if not pictures:
         note = both("No accepted situation picture has an annotation at the site.")
@@ -38,5 +44,5 @@ def covering(session: Session, area: BaseGeometry) -> dict[str, Any]:
         note = both("%(count)s annotations of %(pictures)s accepted situation pictures touch the site, "
                     "%(hotspots)s of them hotspots.", count=total, pictures=len(pictures), hotspots=hotspots)
     return {"status": "found" if pictures else "none", "pictures": pictures[:LIMIT], "annotations": total,
-            "hotspots": hotspots, "note": note}
+            "hotspots": hotspots, "hotspots_by_layer": by_layer, "note": note}
 

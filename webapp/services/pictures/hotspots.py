@@ -25,9 +25,9 @@ _HOT_IN_DISTRICT = """
 
 
 def layer_for(topic: str) -> str | None:
-    """The incident layer whose hotspots a picture of this topic takes: crime for every topic but accidents (whose
-    incidents are not in Riskkarta yet)."""
-    return None if topic == "accidents" else "crime"
+    """The incident layer whose hotspots a picture of this topic takes: the accidents layer for an accidents
+    picture, the crime layer for every other topic."""
+    return "accidents" if topic == "accidents" else "crime"
 
 
 def _run(session: Session, picture: pictures.Picture, run_id: int | None = None) -> hotspots.Run | None:

@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from layers.accidents import DEFINITION as ACCIDENTS
 from layers.crime import DEFINITION as CRIME
 from layers.crime import K_ANONYMITY
 from webapp.errors import ProblemError
@@ -71,16 +72,25 @@ class Table:
                 "series": [s.to_json() for s in self.series]}
 
 
+# The incident layers the statistics cover (crime, accidents), by slug.
+LAYERS = {d.slug: d for d in (CRIME, ACCIDENTS)}
+
+
 def incidents(session: Session, *, district: str | None = None, start: date | None = None,
-              end: date | None = None, category: str | None = None) -> Table:
-    """Incidents per month (from `start` to `end`, whole months, both included; default the 12 months up to the
-    latest incident's) for one district or every one, per category and for all of them."""
-    classes = [c.key for c in CRIME.classes]
+              end: date | None = None, category: str | None = None, layer: str | None = None) -> Table:
+    """Incidents of an incident layer (crime unless `layer`) per month (from `start` to `end`, whole months, both
+    included; default the 12 months up to the latest incident's) for one district or every one, per category and
+    for all of them."""
+    if layer not in (None, "", *LAYERS):
+        raise bad(f"layer is one of {', '.join(LAYERS)}, not {layer!r}.", "layer")
+    definition = LAYERS[layer or CRIME.slug]
+    classes = [c.key for c in definition.classes]
     if category not in (None, "", "all") and category not in classes:
         raise bad(f"category is all or one of {', '.join(classes)}, not {category!r}.", "category")
     if district and session.execute(text("SELECT 1 FROM district WHERE code = :c"), {"c": district}).first() is None:
         raise ProblemError(404, "not-found", "District not found", f"There is no district {district!r}.")
-    latest = session.execute(text(f"SELECT max(occurred_at AT TIME ZONE '{LOCAL_TZ}')::date FROM incident")).scalar()
+    latest = session.execute(text(f"SELECT max(occurred_at AT TIME ZONE '{LOCAL_TZ}')::date FROM incident "
+                                  "WHERE layer = :layer"), {"layer": definition.slug}).scalar()
     last = _index(end) if end else _index(latest or date.today())
     first = _index(start) if start else last - 11
     if first > last:
@@ -90,13 +100,13 @@ def incidents(session: Session, *, district: str | None = None, start: date | No
     rows = session.execute(text(f"""
         SELECT d.code, (extract(year FROM t)::int * 12 + extract(month FROM t)::int - 1) AS m, i.category, count(*)
         FROM (SELECT district_id, category, occurred_at AT TIME ZONE '{LOCAL_TZ}' AS t FROM incident
-              WHERE occurred_at >= make_timestamptz(:y0, :m0, 1, 0, 0, 0, '{LOCAL_TZ}')
+              WHERE layer = :layer AND occurred_at >= make_timestamptz(:y0, :m0, 1, 0, 0, 0, '{LOCAL_TZ}')
                 AND occurred_at < make_timestamptz(:y1, :m1, 1, 0, 0, 0, '{LOCAL_TZ}')) AS i
         JOIN district AS d ON d.id = i.district_id
         WHERE CAST(:district AS text) IS NULL OR d.code = :district
         GROUP BY 1, 2, 3
     """), {"y0": first // 12, "m0": first % 12 + 1, "y1": (last + 1) // 12, "m1": (last + 1) % 12 + 1,
-           "district": district or None}).all()
+           "district": district or None, "layer": definition.slug}).all()
     names = dict(session.execute(text("SELECT code, name FROM district WHERE CAST(:d AS text) IS NULL OR code = :d "
                                       "ORDER BY code"), {"d": district or None}).all())
     months = list(range(first, last + 1))
