@@ -99,3 +99,18 @@ def test_the_command_says_what_is_wrong_in_one_line(throwaway_database, tmp_path
         assert result.exit_code == 1
         assert result.output.strip().splitlines() == [
             "Error: Import refused: Line 2: there is no district '11' (give its code or name)."]
+
+
+def test_the_survey_is_an_ogc_collection_for_a_map_coloured_by_the_indicator(client, as_role):
+    as_role("viewer")
+    listed = client.get("/ogc/collections?f=json").get_json()["collections"]
+    assert "survey" in {c["id"] for c in listed}
+    body = client.get("/ogc/collections/survey/items?f=json&limit=100&year=2025&indicator=unsafe_outdoors_night")
+    assert body.status_code == 200
+    features = body.get_json()["features"]
+    assert features and {f["properties"]["year"] for f in features} == {2025}
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") and 0 <= f["properties"]["value"] <= 100
+               and f["properties"]["question"] for f in features)
+    one = client.get(f"/ogc/collections/survey/items/{features[0]['id']}?f=json").get_json()
+    assert one["properties"] == features[0]["properties"]
+    assert client.get("/ogc/collections/survey/items/nothing_here?f=json").status_code == 404

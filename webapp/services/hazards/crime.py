@@ -95,6 +95,12 @@ _HOTSPOTS_EXTENT = """
         WHERE g.grid = (SELECT grid FROM hotspot_run WHERE current AND layer = '{slug}' ORDER BY id DESC
                         LIMIT 1)) AS e
 """
+_SURVEY_EXTENT = """
+    SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), NULL::timestamptz, NULL::timestamptz FROM (
+        SELECT ST_Transform(ST_Segmentize(ST_SetSRID(ST_Extent(d.geom)::geometry, 3006), 500), 4326) AS b
+        FROM district AS d WHERE d.code IN (SELECT district_code FROM survey_result)) AS e
+"""
+_SURVEY_PROVENANCE = "SELECT string_agg(DISTINCT source, '; '), '', bool_or(is_demo) FROM survey_result"
 # A cell's id: its size and its south-west corner (easting, northing), e.g. 250-674000-6580250.
 _CELL_ID = "concat_ws('-', c.size_m, c.gx, c.gy)"
 # The city-wide count and area change only with a new import (a new layer version) and, slowly, with the date.
@@ -324,7 +330,10 @@ class IncidentLayer(Evaluator):
                 {"class": "c.top"}, parameters=(cell_size,), int_ids=False),
             extent_sql=_CELLS_EXTENT.format(slug=slug), provenance_sql=_PROVENANCE.format(slug=slug),
             visible=lambda role: may_see(role, self.definition.confidentiality), tiles=(self.definition.slug, "cells"))
-        return (points, cells, self._hotspots_collection())
+        return (points, cells, self._hotspots_collection(), *self._extra_collections())
+
+    def _extra_collections(self) -> tuple:
+        return ()
 
     def _hotspots_collection(self):
         """`hotspots`: the cells of one current Gi* run (period, category, time band), for every role that may
@@ -369,7 +378,29 @@ class IncidentLayer(Evaluator):
             visible=lambda role: may_see(role, self.definition.confidentiality))
 
 class Crime(IncidentLayer):
-    """Reported crime: the words above are crime's."""
+    """Reported crime: the words above are crime's; perceived safety (the safety survey) sits beside it."""
+
+    def _extra_collections(self) -> tuple:
+        """`survey`: the safety survey's results per district, year and indicator on the district areas, for a map
+        coloured by the indicator (filter indicator and year); for every role that may see the crime layer."""
+        from webapp.services.ogc.collections import OwnCollection, Source
+
+        return (OwnCollection(
+            id="survey",
+            title=N_("Perceived safety: the safety survey per district"),
+            description=N_("Results of the safety survey per district area and year: the indicator (for example the "
+                           "share who feel unsafe outdoors in their area at night, in per cent), the question, the "
+                           "sample size and the source. Filter by indicator and year to colour a map."),
+            source=Source(
+                "survey_result s JOIN district d ON d.code = s.district_code", "TRUE",
+                "ROW(s.indicator, s.year, s.district_code)", "concat_ws('_', s.indicator, s.year, s.district_code)",
+                "d.geom",
+                "json_build_object('district', d.code, 'name', d.name, 'indicator', s.indicator, 'year', s.year, "
+                "'value', s.value, 'question', s.question, 'sample_size', s.sample_size, 'source', s.source, "
+                "'demo', s.is_demo)",
+                {"indicator": "s.indicator", "year": "s.year::text", "district": "d.code"}, int_ids=False),
+            extent_sql=_SURVEY_EXTENT, provenance_sql=_SURVEY_PROVENANCE,
+            visible=lambda role: may_see(role, self.definition.confidentiality)),)
 
 
 EVALUATOR = Crime(registry.LAYERS["crime"])
