@@ -15,7 +15,7 @@ import shapely
 
 from geo.crs import SWEREF99TM, WGS84, transformer
 from layers.demo_city import city_outline, demo_districts
-from layers.demo_crime import _HOTSPOTS, IncidentBatch, _uniform_inside, _window, stockholm_local
+from layers.demo_crime import _HOTSPOTS, IncidentBatch, _uniform_inside, _window, frozen_batch, stockholm_local
 from layers.demo_routes import hazardous_goods_routes
 
 __all__ = ["ACCIDENT_CATEGORIES", "ACCIDENT_SHARES", "accident_incidents"]
@@ -49,9 +49,9 @@ WATER_SIGMA_M = 60.0
 
 def _road_points(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     """n points along the demo through roads, more on the primary routes, scattered a few metres off the line."""
-    lines = [f.geom for f in hazardous_goods_routes()]
-    weights = np.array([line.length * (2.0 if f.cls == "primary" else 1.0)
-                        for line, f in zip(lines, hazardous_goods_routes(), strict=True)])
+    routes = hazardous_goods_routes()
+    lines = [f.geom for f in routes]
+    weights = np.array([f.geom.length * (2.0 if f.cls == "primary" else 1.0) for f in routes])
     which = rng.choice(len(lines), size=n, p=weights / weights.sum())
     xs, ys = np.empty(n), np.empty(n)
     for k, line in enumerate(lines):
@@ -108,14 +108,4 @@ def accident_incidents(
     month = (local.astype("datetime64[M]").astype(np.int64) % 12).astype(int)
     weights = _HOURS[:, hour] * (1 + _SEASON_AMPLITUDE[:, None] * np.cos(2 * np.pi * (month - _SEASON_PEAK[:, None])
                                                                           / 12))
-    cdf = np.cumsum(weights, axis=1)
-    slot = np.empty(n, dtype=np.int64)
-    for c in range(len(ACCIDENT_CATEGORIES)):
-        members = np.flatnonzero(cat == c)
-        slot[members] = np.searchsorted(cdf[c], rng.uniform(0.0, cdf[c, -1], len(members)), side="right")
-    occurred = slots[np.minimum(slot, len(slots) - 1)].astype("datetime64[s]") + \
-        rng.integers(0, 3600, n).astype("timedelta64[s]")
-    arrays = (x, y, occurred, np.array(ACCIDENT_CATEGORIES)[cat])
-    for a in arrays:
-        a.setflags(write=False)
-    return IncidentBatch(*arrays)
+    return frozen_batch(rng, x, y, cat, ACCIDENT_CATEGORIES, slots, weights)

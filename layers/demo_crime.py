@@ -18,7 +18,8 @@ import shapely
 from geo.crs import SWEREF99TM, WGS84, transformer
 from layers.demo_city import city_outline, demo_districts
 
-__all__ = ["CATEGORIES", "CATEGORY_SHARES", "IncidentBatch", "crime_incidents", "incident_rows", "stockholm_local"]
+__all__ = ["CATEGORIES", "CATEGORY_SHARES", "IncidentBatch", "crime_incidents", "frozen_batch", "incident_rows",
+           "stockholm_local"]
 
 CATEGORIES: tuple[str, ...] = ("violence", "robbery", "theft", "vandalism", "drugs", "other")
 # Rough shares of reported crime in a Swedish city (BRÅ's statistics put theft near 40 %); invented for the demo.
@@ -214,18 +215,23 @@ def crime_incidents(
     background = np.concatenate([np.flatnonzero(place == uniform), todo])
     x[background], y[background] = _uniform_inside(rng, outline, len(background))
 
-    # An hour slot given the category, then a uniform second within the hour.
     start, stop = _window(end, years)
     slots = np.arange(start.astype("datetime64[h]"), stop.astype("datetime64[h]"))
-    cdf = np.cumsum(_hour_weights(slots, start.astype("datetime64[h]")), axis=1)
-    slot = np.empty(n, dtype=np.int64)
-    for c in range(len(CATEGORIES)):
+    return frozen_batch(rng, x, y, cat, CATEGORIES, slots, _hour_weights(slots, start.astype("datetime64[h]")))
+
+
+def frozen_batch(rng: np.random.Generator, x: np.ndarray, y: np.ndarray, cat: np.ndarray, categories: tuple[str, ...],
+                 slots: np.ndarray, weights: np.ndarray) -> IncidentBatch:
+    """The batch of incidents at (x, y) of category indices `cat`: each gets an hour slot drawn with its category's
+    `weights` (rows: categories, columns: `slots`), then a uniform second within the hour; read-only arrays."""
+    cdf = np.cumsum(weights, axis=1)
+    slot = np.empty(len(cat), dtype=np.int64)
+    for c in range(len(categories)):
         members = np.flatnonzero(cat == c)
         slot[members] = np.searchsorted(cdf[c], rng.uniform(0.0, cdf[c, -1], len(members)), side="right")
-    seconds = rng.integers(0, 3600, n).astype("timedelta64[s]")
+    seconds = rng.integers(0, 3600, len(cat)).astype("timedelta64[s]")
     occurred = slots[np.minimum(slot, len(slots) - 1)].astype("datetime64[s]") + seconds
-
-    arrays = (x, y, occurred, np.array(CATEGORIES)[cat])
+    arrays = (x, y, occurred, np.array(categories)[cat])
     for a in arrays:
         a.setflags(write=False)
     return IncidentBatch(*arrays)
