@@ -306,6 +306,11 @@ def parse_geometry(
     ptr = ""
     if isinstance(obj, dict) and obj.get("type") == "Feature":
         ptr = "/geometry"
+    for member, where in ((obj, ""), (obj.get("geometry") if isinstance(obj, dict) else None, "/geometry")):
+        if isinstance(member, dict) and "crs" in member:
+            raise GeometryError('a "crs" member is not read: GeoJSON (RFC 7946) is WGS 84 longitude, latitude; to send '
+                                "coordinates in another system, leave the member out and name it with ?crs= "
+                                "(e.g. ?crs=EPSG:3006)", f"{where}/crs")
     clean, count = _parse_object(obj, "", limits)
     if count > limits.max_vertices:
         message = f"the geometry has {count:,} positions, more than the limit of {limits.max_vertices:,}"
@@ -317,6 +322,7 @@ def parse_geometry(
     # then on the stored geometry, since reprojection can (rarely) make a barely valid geometry invalid.
     problem = _invalid(source, crs, crs) or _invalid(geom, gcrs.SWEREF99TM, crs)
     if problem is None:
+        _refuse_slivers(geom, ptr)
         return geom
     if repair:
         fixed = _repair(geom)
@@ -328,6 +334,26 @@ def parse_geometry(
     else:
         text = f"invalid geometry: {text}"
     raise GeometryError(text, ptr or None, location)
+
+
+# A polygon smaller than this, or thinner on average (twice its area over its perimeter), is a slip of the pen or a
+# probe, not a site or an area: measured in EPSG:3006.
+MIN_POLYGON_AREA_M2 = 1.0
+MIN_POLYGON_WIDTH_M = 0.1
+
+
+def _refuse_slivers(geom: BaseGeometry, ptr: str) -> None:
+    for part in getattr(geom, "geoms", [geom]):
+        if part.geom_type == "GeometryCollection":
+            _refuse_slivers(part, ptr)
+        if part.geom_type != "Polygon":
+            continue
+        area = part.area
+        width = 2 * area / part.length if part.length else 0.0
+        if area < MIN_POLYGON_AREA_M2 or width < MIN_POLYGON_WIDTH_M:
+            raise GeometryError(f"a polygon has almost no area ({area:.3g} m², on average {width:.3g} m wide): draw "
+                                f"an area of at least {MIN_POLYGON_AREA_M2:g} m² and {MIN_POLYGON_WIDTH_M:g} m across, "
+                                "or send a Point", ptr or None)
 
 
 def _invalid(

@@ -8,7 +8,7 @@ from importlib import metadata
 from flask import Flask
 
 from layers.site_rules import load_rules
-from webapp import auth, db, errors, i18n
+from webapp import auth, db, errors, gate, i18n
 from webapp.config import Settings
 
 try:
@@ -34,6 +34,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     db.init_app(app, db.make_engine(settings.database_url))
     app.extensions["riskkarta.rules"] = load_rules(settings.rules_file)
     errors.register(app)
+    gate.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     if settings.environment == "production":

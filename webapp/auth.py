@@ -59,7 +59,7 @@ def can_see_incident_points(role: str | None = None) -> bool:
 
 
 def _load_session_user(user_id: str):
-    user = accounts.get_user(get_session(), int(user_id)) if user_id.isdigit() else None
+    user = accounts.get_user(get_session(), int(user_id)) if user_id.isascii() and user_id.isdigit() else None
     return SignedIn(user, "session") if user is not None and user.active else None
 
 

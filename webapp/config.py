@@ -62,6 +62,8 @@ class Settings:
     max_vertices: int = 5_000
     max_geometry_bytes: int = 2_000_000
     max_upload_bytes: int = 200_000_000
+    # A JSON request body (a site, a picture, an annotation) is at most this many bytes.
+    max_json_bytes: int = 10_000_000
     # A JSON file overriding the site-check rules (layers/rules.py); None keeps the documented defaults.
     rules_file: Path | None = None
     # In-memory cache of versioned tiles per worker; 0 turns it off (the benchmark measures uncached tiles).
@@ -98,6 +100,7 @@ class Settings:
             max_vertices=_int("RISKKARTA_MAX_VERTICES", 5_000),
             max_geometry_bytes=_int("RISKKARTA_MAX_GEOMETRY_BYTES", 2_000_000),
             max_upload_bytes=_int("RISKKARTA_MAX_UPLOAD_BYTES", 200_000_000),
+            max_json_bytes=_int("RISKKARTA_MAX_JSON_BYTES", 10_000_000),
             anonymous_role=env.get("RISKKARTA_ANONYMOUS_ROLE", "public"),
             environment=env.get("RISKKARTA_ENV", "development"),
             oidc_metadata_url=env.get("RISKKARTA_OIDC_METADATA_URL", ""),

@@ -164,21 +164,6 @@ def respond(problem: ProblemError, *, show_detail: bool = True) -> Response:
 def register(app: Flask) -> None:
     """Install the handlers: ProblemError, the converter table, HTTP errors, and a last-resort 500."""
 
-    @app.before_request
-    def _refuse_nul():
-        # PostgreSQL cannot store NUL in text or JSONB; no identifier or value of ours holds one.
-        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
-            return respond(ProblemError(400, "bad-request", "Bad request",
-                                        "The address holds a NUL character, which no name or value here can contain."))
-        if request.method in ("POST", "PUT", "PATCH") and request.content_length and \
-                request.content_length <= 10_000_000:
-            body = request.get_data(cache=True)
-            if b"\x00" in body or b"\\u0000" in body:
-                return respond(ProblemError(400, "bad-request", "Bad request",
-                                            "The body holds a NUL character (\\u0000), which no value here can "
-                                            "contain."))
-        return None
-
     @app.errorhandler(ProblemError)
     def _problem(exc: ProblemError):
         return respond(exc)

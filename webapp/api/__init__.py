@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from geo.crs import WGS84, crs_uri, parse_crs
 from geo.geojson import GeometryLimits, parse_geometry
 from layers.base import LayerDefinition
+from webapp import gate
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
@@ -52,12 +53,10 @@ def get_district(code: str):
 @bp.post("/districts/touching")
 def districts_touching():
     """The districts (and committees) a GeoJSON geometry touches: the first question about any site."""
-    if not request.data:
-        raise ProblemError(400, "missing-body", "Missing geometry",
-                           "Send a GeoJSON geometry or Feature as the request body.")
     settings = _settings()
+    body = gate.json_body(what="a GeoJSON geometry or Feature", max_bytes=settings.max_geometry_bytes)
     limits = GeometryLimits(max_vertices=settings.max_vertices, max_bytes=settings.max_geometry_bytes)
-    geom = parse_geometry(request.get_data(), limits=limits, crs=parse_crs(request.args.get("crs"), WGS84))
+    geom = parse_geometry(body, limits=limits, crs=parse_crs(request.args.get("crs"), WGS84))
     found = districts.touching(get_session(), geom)
     return jsonify(districts=[{"code": d.code, "name": d.name, "committee": d.committee} for d in found])
 

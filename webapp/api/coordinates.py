@@ -6,6 +6,7 @@ from shapely.geometry import Point, Polygon
 
 from geo.coordinates import read_coordinates
 from geo.geojson import to_geojson
+from webapp import gate
 from webapp.db import get_session
 from webapp.errors import ProblemError
 from webapp.i18n import current_language
@@ -16,11 +17,19 @@ bp = Blueprint("coordinates", __name__, url_prefix="/api/site-checks/read-coordi
 
 def _pasted_text() -> str:
     """The text from a JSON body {"text": ...} or a text/plain body."""
-    if request.is_json:
-        body = request.get_json(silent=True)
+    if gate.is_json_type(request.mimetype):
+        body = gate.json_body(what='the pasted coordinates as {"text": "..."}')
         text = body.get("text") if isinstance(body, dict) else None
+    elif request.mimetype in ("text/plain", ""):
+        raw = request.get_data()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProblemError(400, "not-utf8", "Not UTF-8", "Send the pasted coordinates as UTF-8 text.") from None
+        gate.refuse_characters(text, "the text")
     else:
-        text = request.get_data(as_text=True)
+        raise ProblemError(415, "unsupported-media-type", "Unsupported media type",
+                           'Send the pasted coordinates as {"text": "..."} (application/json) or as text/plain.')
     if not isinstance(text, str):
         raise ProblemError(400, "no-coordinates", "No coordinates",
                            'Send the pasted coordinates as {"text": "..."} or as a text/plain body.')

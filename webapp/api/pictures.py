@@ -8,6 +8,7 @@ import re
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from geo.crs import WGS84, parse_crs
+from webapp import gate
 from webapp.api.params import moment, whole_number
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
@@ -53,10 +54,7 @@ def _one(picture: service.Picture, status: int = 200):
 
 
 def _body():
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ProblemError(400, "not-json", "Not JSON", "Send a JSON object (application/json).")
-    return body
+    return gate.json_body()
 
 
 def _done():
@@ -131,9 +129,7 @@ def get_history(picture_id: int):
 @bp.post("/<int:picture_id>/copy-forward")
 def copy_forward(picture_id: int):
     """The next period's draft (or the period the body names) from this picture, its annotations copied."""
-    body = request.get_json(silent=True) if request.content_length else None
-    if request.content_length and body is None:
-        raise ProblemError(400, "not-json", "Not JSON", "Send a JSON object (application/json), or nothing.")
+    body = gate.json_body(optional=True)
     picture = forward.copy_forward(get_session(), picture_id, body, current_account(), current_role())
     _done()
     response = _one(picture, 201)
@@ -164,7 +160,7 @@ def submit(picture_id: int):
 
 @bp.post("/<int:picture_id>/return")
 def return_(picture_id: int):
-    body = request.get_json(silent=True) or {}
+    body = gate.json_body(optional=True) or {}
     picture = service.decide(get_session(), picture_id, current_account(), current_role(), _if_match(),
                              accept=False, comment=body.get("comment") if isinstance(body, dict) else None)
     _done()

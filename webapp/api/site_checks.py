@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from geo.crs import WGS84, parse_crs
+from webapp import gate
 from webapp.api.params import whole_number
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
@@ -58,9 +59,7 @@ def _created(check_id: int, action: str, user):
 def create_check():
     """Check a site (a GeoJSON Feature with the land use in its properties) and save the result."""
     user = _signed_in()
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ProblemError(400, "not-json", "Not JSON", "Send the site as a GeoJSON Feature (application/json).")
+    body = gate.json_body(what="the site as a GeoJSON Feature")
     session = get_session()
     settings = current_app.extensions["riskkarta.settings"]
     site = service.site_input(body, _rules(), max_vertices=settings.max_vertices,
@@ -74,9 +73,7 @@ def create_check():
 def measure():
     """The area of a site geometry (GeoJSON, WGS 84) as the check will measure it, in EPSG:3006, written in the
     page's language by the reports' formatter: the form shows what the report will say."""
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ProblemError(400, "not-json", "Not JSON", "Send the site as a GeoJSON geometry (application/json).")
+    body = gate.json_body(what="the site as a GeoJSON geometry")
     settings = current_app.extensions["riskkarta.settings"]
     area_m2 = service.measure(body, max_vertices=settings.max_vertices)
     return jsonify(area_m2=round(area_m2, 1), area=fmt.area(area_m2, current_language()))

@@ -94,7 +94,7 @@ def _subset(raws: list[str], whole: tuple[float, float, float, float]) -> tuple[
 
 def _size(raw: str) -> tuple[int, int]:
     axes = _axes("scale-size", raw)
-    if set(axes) != set(AXES) or not all(v.strip().isdigit() for v in axes.values()):
+    if set(axes) != set(AXES) or not all(v.strip().isascii() and v.strip().isdigit() for v in axes.values()):
         raise bad("Invalid scale-size", f"scale-size gives both axes a whole number of pixels, e.g. E(512),N(512); "
                   f"got {raw!r}.")
     width, height = int(axes["E"]), int(axes["N"])

@@ -120,7 +120,7 @@ def item(session: Session, role: str, collection_id: str, feature_id: str, srid:
     except ProblemError:
         raise missing from None
     if source.int_ids:
-        if not feature_id.isdigit() or len(feature_id) > 18:
+        if not (feature_id.isascii() and feature_id.isdigit()) or len(feature_id) > 18:
             raise missing
         key: int | str = int(feature_id)
     else:

@@ -82,9 +82,11 @@ def parse_crs_uri(value: str | None, name: str = "crs") -> int:
 
 def _int(name: str, raw: str, minimum: int) -> int:
     try:
+        if not (raw.isascii() and raw.strip().lstrip("+-").isdigit()):
+            raise ValueError(raw)
         value = int(raw)
     except ValueError:
-        raise bad(f"Invalid {name}", f"{name} must be a whole number, not {raw!r}.") from None
+        raise bad(f"Invalid {name}", f"{name} must be a whole number, not {raw[:40]!r}.") from None
     if value < minimum:
         raise bad(f"Invalid {name}", f"{name} must be at least {minimum}, not {value}.")
     if value > MAX_INT:

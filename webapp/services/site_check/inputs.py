@@ -16,6 +16,7 @@ from webapp.errors import ProblemError
 
 SITE_TYPES = frozenset({"Point", "Polygon", "MultiPolygon"})
 GIVEN_AS = frozenset({"map", "drawn", "upload", "geojson"})  # how the page got the geometry
+SITE_PROPERTIES = frozenset({"land_use", "vulnerable", "buffer_m", "reference", "title", "given_as", "coordinates"})
 
 
 def bad_input(detail: str, **extra) -> ProblemError:
@@ -60,13 +61,21 @@ def site_input(body: Any, rules: SiteRules, *, max_vertices: int, crs: int = WGS
     props = body.get("properties") or {}
     if not isinstance(props, dict):
         raise bad_input("properties must be an object.", pointer="/properties")
+    unknown = sorted(set(props) - SITE_PROPERTIES)
+    if unknown:
+        raise bad_input(f"properties.{unknown[0][:40]} is not a member of a site; a site's properties are "
+                        f"{', '.join(sorted(SITE_PROPERTIES))}.", pointer=f"/properties/{unknown[0][:40]}")
+    given_as = props.get("given_as")
+    if given_as is not None and (not isinstance(given_as, str) or given_as not in GIVEN_AS | {"coordinates"}):
+        raise bad_input(f"properties.given_as is one of {', '.join(sorted(GIVEN_AS | {'coordinates'}))}.",
+                        pointer="/properties/given_as")
     limits = rules.limits
     land_use = props.get("land_use")
-    if land_use not in LAND_USE_GROUPS:
+    if not isinstance(land_use, str) or land_use not in LAND_USE_GROUPS:
         raise bad_input("properties.land_use must be A, B or C: " +
                         "; ".join(LAND_USE_GROUPS.values()) + ".", pointer="/properties/land_use")
     vulnerable = props.get("vulnerable") or []
-    if not isinstance(vulnerable, list) or any(v not in VULNERABLE for v in vulnerable):
+    if not isinstance(vulnerable, list) or any(not isinstance(v, str) or v not in VULNERABLE for v in vulnerable):
         raise bad_input(f"properties.vulnerable must be a list of {', '.join(VULNERABLE)}.",
                         pointer="/properties/vulnerable")
     buffer_m = props.get("buffer_m", limits.default_buffer_m)
@@ -85,7 +94,6 @@ def site_input(body: Any, rules: SiteRules, *, max_vertices: int, crs: int = WGS
     else:
         gate = GeometryLimits(max_vertices=max_vertices, allowed_types=SITE_TYPES)
         geom = parse_geometry(body, limits=gate, crs=crs)
-        given_as = props.get("given_as")
         how = {"given_as": given_as if given_as in GIVEN_AS else "geojson", "epsg": crs}
     site = SiteInput(geom=geom, land_use=land_use, vulnerable=tuple(vulnerable), buffer_m=float(buffer_m), how=how,
                      reference=_text(props.get("reference"), "reference"), title=_text(props.get("title"), "title"))
