@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -189,6 +190,8 @@ def browser_page():
 
         page.route("**/*", loopback_only)
         page.on("pageerror", lambda exc: log["errors"].append(str(exc)))
+        # A script or style the Content-Security-Policy blocks is an error of the page like any other.
+        page.on("console", lambda m: "Content Security Policy" in m.text and log["errors"].append(m.text))
         page.on("response", lambda r: r.status >= 400 and log["failed"].append(f"{r.status} {r.url}"))
         yield page, log
         browser.close()
@@ -252,3 +255,14 @@ def sign_in(page, base_url: str, email: str = "viewer@demo.riskkarta.se") -> Non
     page.locator("form[action$='/login'] button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     assert page.locator(".topbar .who").count() == 1, "the sign-in did not take"
+
+
+def wait_for_js(page, expression: str, timeout_s: float = 15.0) -> None:
+    """Wait until `expression` is truthy in the page. Playwright's wait_for_function evaluates its predicate with
+    eval, which the pages' Content-Security-Policy (rightly) refuses; page.evaluate goes through the DevTools
+    protocol, so this polls with it."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout_s:g} s for: {expression}")
+        page.wait_for_timeout(50)

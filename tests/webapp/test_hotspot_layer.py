@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import wait_for_js
 from webapp.errors import PROBLEM_JSON
 
 
@@ -51,13 +52,13 @@ def test_the_viewer_draws_the_hotspots_with_patterns_and_says_what_it_shows(live
     legend = page.locator("#hotspots-crime .legend li")
     assert legend.count() == 6 and "99 %" in legend.first.inner_text()
     page.check("#hs-crime-show")
-    page.wait_for_function("document.getElementById('hs-crime-status').textContent.length > 0")
+    wait_for_js(page, "document.getElementById('hs-crime-status').textContent.length > 0")
     assert "händelser" in page.text_content("#hs-crime-status")
     cells = page.locator("path.hs-cell")
     assert cells.count() > 0
     assert page.evaluate("getComputedStyle(document.querySelector('path.hs-cell')).fill").startswith('url("#hs-p-')
     page.select_option("#hs-crime-period", index=1)
     page.wait_for_timeout(500)
-    page.wait_for_function("document.getElementById('hs-crime-status').textContent.length > 0")
+    wait_for_js(page, "document.getElementById('hs-crime-status').textContent.length > 0")
     page.uncheck("#hs-crime-show")
     assert page.locator("path.hs-cell").count() == 0 and page.text_content("#hs-crime-status") == ""

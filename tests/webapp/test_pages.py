@@ -4,6 +4,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.conftest import wait_for_js
+
 ASSET_URL = re.compile(r"""<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.I)
 
 
@@ -81,7 +83,7 @@ def test_chromium_viewer_shows_all_five_hazards(live_server, artifacts, browser_
     assert page.evaluate(f"window[{slider.get_attribute('data-opacity-for')!r}].options.opacity") == 0.3
     # A click on the map answers with the values of the raster layers shown there.
     page.mouse.click(500, 450)
-    page.wait_for_function("document.querySelectorAll('.info-popup .raster-value').length >= 2")
+    wait_for_js(page, "document.querySelectorAll('.info-popup .raster-value').length >= 2")
     assert "°C" in page.locator(".info-popup").inner_text()
     page.goto(live_server + "/?lang=en", wait_until="networkidle")
     assert "Cloudburst flooding" in page.locator(".layer-list").inner_text()

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.conftest import committed_token, sign_in
+from tests.conftest import committed_token, sign_in, wait_for_js
 
 MEMBER = "sodermalm@demo.riskkarta.se"  # committee member of Södermalm (11)
 SQUARE = {"type": "Polygon", "coordinates": [[[18.0700, 59.3130], [18.0760, 59.3130], [18.0760, 59.3160],
@@ -16,7 +16,7 @@ SQUARE = {"type": "Polygon", "coordinates": [[[18.0700, 59.3130], [18.0760, 59.3
 
 
 def _saved(page) -> None:
-    page.wait_for_function("document.getElementById('save-state').dataset.state === 'saved'")
+    wait_for_js(page, "document.getElementById('save-state').dataset.state === 'saved'")
 
 
 def _api(page, method: str, url: str, headers: dict, body=None):
@@ -214,7 +214,7 @@ def test_a_member_adds_a_computed_hotspot_with_its_statistics(live_server, brows
     first.wait_for()
     assert "z" in page.locator("#hotspot-clusters li").first.inner_text()
     first.click()
-    page.wait_for_function("document.getElementById('hotspot-state').textContent.length > 0")
+    wait_for_js(page, "document.getElementById('hotspot-state').textContent.length > 0")
     assert "tillagd" in page.text_content("#hotspot-state")
     assert page.locator("#annotations-table tbody tr").count() == 1
     assert "Gi*" in page.locator("#annotations-table tbody tr").first.inner_text()

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from pypdf import PdfReader
 
-from tests.conftest import sign_in
+from tests.conftest import sign_in, wait_for_js
 
 pytestmark = pytest.mark.browser
 
@@ -92,7 +92,7 @@ def test_the_form_shows_the_area_the_report_gives(live_server, browser_page):
         page.mouse.click(cx + dx, cy + dy)
         page.wait_for_timeout(150)
     page.mouse.click(cx + corners[0][0], cy + corners[0][1])
-    page.wait_for_function("/ (ha|m²)$/.test(document.getElementById('site-status').textContent)")
+    wait_for_js(page, "/ (ha|m²)$/.test(document.getElementById('site-status').textContent)")
     shown = page.locator("#site-status").inner_text().rsplit(", ", 1)[1]
     page.get_by_label("Grupp C", exact=False).check()
     page.get_by_role("button", name="Kontrollera").click()

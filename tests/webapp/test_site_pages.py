@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import sign_in
+from tests.conftest import sign_in, wait_for_js
 from webapp.errors import PROBLEM_JSON
 
 ASSET_URL = re.compile(r"""<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.I)
@@ -201,7 +201,7 @@ def test_chromium_draws_a_polygon_and_gets_a_report(live_server, artifacts, brow
         page.mouse.click(cx + dx, cy + dy)
         page.wait_for_timeout(150)
     page.mouse.click(cx + corners[0][0], cy + corners[0][1])
-    page.wait_for_function("document.getElementById('site-status').textContent.indexOf('ritad yta') >= 0")
+    wait_for_js(page, "document.getElementById('site-status').textContent.indexOf('ritad yta') >= 0")
     page.screenshot(path=str(artifacts / "site_form_drawn.png"))
     page.get_by_label("Grupp C", exact=False).check()
     page.get_by_label("förskola").check()
@@ -270,7 +270,7 @@ def test_chromium_checks_an_uploaded_geojson_file(live_server, artifacts, browse
     junk = tmp_path / "notes.json"
     junk.write_text("this is not JSON")
     page.set_input_files("#geojson-file", str(junk))
-    page.wait_for_function("document.getElementById('form-error').textContent.indexOf('JSON') >= 0")
+    wait_for_js(page, "document.getElementById('form-error').textContent.indexOf('JSON') >= 0")
     plot = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"namn": "Tomten"},
             "geometry": {"type": "Polygon", "coordinates": [[[18.0720, 59.3138], [18.0737, 59.3138],
                                                               [18.0737, 59.3147], [18.0720, 59.3147],
@@ -278,7 +278,7 @@ def test_chromium_checks_an_uploaded_geojson_file(live_server, artifacts, browse
     path = tmp_path / "tomten.geojson"
     path.write_text(json.dumps(plot))
     page.set_input_files("#geojson-file", str(path))
-    page.wait_for_function("document.getElementById('site-status').textContent.indexOf('uppladdad fil') >= 0")
+    wait_for_js(page, "document.getElementById('site-status').textContent.indexOf('uppladdad fil') >= 0")
     assert page.locator("#form-error").inner_text() == ""  # the earlier file's message is gone
     page.get_by_label("Grupp B", exact=False).check()
     page.get_by_role("button", name="Kontrollera").click()
