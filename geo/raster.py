@@ -17,8 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+import rasterio.errors
 import rasterio.shutil
 from affine import Affine
+from rasterio._err import CPLE_BaseError
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.errors import RasterioIOError
@@ -29,6 +31,7 @@ from rasterio.warp import calculate_default_transform
 from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
+from geo import safe_files
 from geo.crs import SWEREF99TM, WEB_MERCATOR, transformer
 from geo.tiles import check_tile, tile_bounds_3006, tile_bounds_3857
 
@@ -150,7 +153,30 @@ def building_cog(path: str | os.PathLike, *, width: int, height: int, transform:
         tmp.unlink(missing_ok=True)
 
 
-def _open_checked(path: Path) -> rasterio.DatasetReader:
+def open_untrusted(path: Path) -> rasterio.DatasetReader:
+    """A GeoTIFF from outside: its bytes must prove it one, GDAL may use only the GeoTIFF driver, and the header
+    (size, tiling, bands, type, CRS) is checked before any pixel is read (geo/safe_files.py)."""
+    try:
+        safe_files.sniff(path, expected=("gtiff",))
+    except safe_files.UnsafeFileError as exc:
+        raise RasterFileError(f"{path.name} is not a raster file that can be read (GeoTIFF expected): "
+                              f"{str(exc).rstrip('.')}") from None
+    try:
+        ds = rasterio.open(path, driver="GTiff")
+    except (RasterioIOError, ValueError) as exc:
+        raise RasterFileError(f"{path.name} is not a GeoTIFF that can be read: {exc}") from None
+    try:
+        safe_files.check_raster(path.name, width=ds.width, height=ds.height, count=ds.count, dtypes=tuple(ds.dtypes),
+                                block_shapes=list(ds.block_shapes), crs=ds.crs)
+    except safe_files.UnsafeFileError as exc:
+        ds.close()
+        raise RasterFileError(str(exc).rstrip(".")) from None
+    return ds
+
+
+def _open_checked(path: Path, *, untrusted: bool = False) -> rasterio.DatasetReader:
+    if untrusted:
+        return open_untrusted(path)
     try:
         ds = rasterio.open(path)
     except RasterioIOError as exc:
@@ -196,7 +222,7 @@ def to_cog(src_path: str | os.PathLike, dst_path: str | os.PathLike, *, dst_crs:
     src_path, dst_path = Path(src_path), Path(dst_path)
     crs = CRS.from_epsg(dst_crs)
     tmp = dst_path.with_suffix(".tmp.tif")
-    with _open_checked(src_path) as src:
+    with _open_checked(src_path, untrusted=True) as src:
         dtype = src.dtypes[0]
         opts = _cog_options(dtype, blocksize=512, predictor=None, compress="DEFLATE", resampling="nearest")
         t = src.transform
@@ -210,6 +236,10 @@ def to_cog(src_path: str | os.PathLike, dst_path: str | os.PathLike, *, dst_crs:
                                resampling=resampling, src_nodata=src.nodata, nodata=nodata) as vrt:
                     rasterio.shutil.copy(vrt, tmp, **opts)
             _replace_atomically(tmp, dst_path)
+        except (RasterioIOError, OSError, rasterio.errors.RasterioError, CPLE_BaseError) as exc:
+            dst_path.unlink(missing_ok=True)
+            raise RasterFileError(f"the converted raster could not be written to {dst_path.parent} "
+                                  f"({str(exc)[:200]}); check the free space of the data folder") from None
         finally:
             tmp.unlink(missing_ok=True)
     return info(dst_path)

@@ -12,7 +12,9 @@ import pyogrio
 import pyogrio.raw
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
 
+from geo import safe_files
 from geo.crs import SWEREF99TM
 
 SUPPORTED_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
@@ -42,27 +44,55 @@ class VectorFile:
             yield i, props, geom
 
 
-def list_layers(path: Path) -> list[str]:
+def list_layers(path: Path | str) -> list[str]:
     return [str(name) for name, _kind in pyogrio.list_layers(path)]
 
 
-def read(path: str | Path, layer: str | None = None, encoding: str | None = None) -> VectorFile:
+def read(path: str | Path, layer: str | None = None, encoding: str | None = None,
+         max_bytes: int = 200_000_000) -> VectorFile:
     """Read one layer of a vector file and reproject it to EPSG:3006; refuse a file without a CRS."""
-    path = Path(path)
+    try:
+        path = safe_files.check_name(path)
+    except safe_files.UnsafeFileError as exc:
+        raise VectorFileError(str(exc)) from None
     if not path.exists():
         raise VectorFileError(f"{path} does not exist.")
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise VectorFileError(f"{path.name}: unsupported file type; use GeoJSON, GeoPackage or a zipped "
                               "Shapefile (.zip with .shp, .shx, .dbf and .prj).")
+    gdal_path = _checked_source(path, max_bytes)
     with warnings.catch_warnings():
         # Z and M values are dropped below (force_2d); GDAL's note about M types is noise here.
         warnings.filterwarnings("ignore", message="Measured \\(M\\) geometry types")
-        return _read(path, layer, encoding)
+        try:
+            return _read(path, gdal_path, layer, encoding)
+        except VectorFileError:
+            raise
+        except UnicodeError as exc:
+            raise VectorFileError(f"{path.name}: the attributes are not in the encoding the file declares or was "
+                                  f"given ({exc}); give the right one with --encoding (e.g. cp1252).") from None
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+                pyogrio.errors.GeometryError, pyogrio.errors.FeatureError, pyogrio.errors.CRSError, CRSError,
+                MemoryError) as exc:
+            raise VectorFileError(f"{path.name} cannot be read: {str(exc)[:300] or type(exc).__name__}") from None
 
 
-def _read(path: Path, layer: str | None, encoding: str | None) -> VectorFile:
+def _checked_source(path: Path, max_bytes: int) -> str:
+    """What GDAL opens: the file itself once its bytes prove its kind, or the one dataset inside a checked zip."""
     try:
-        layers = list_layers(path)
+        if path.suffix.lower() == ".zip":
+            return safe_files.open_zip(path, max_bytes=max_bytes).gdal_path
+        kind = safe_files.sniff(path, expected=("json", "gpkg", "shp"))
+    except safe_files.UnsafeFileError as exc:
+        raise VectorFileError(str(exc)) from None
+    if kind == "json" and path.stat().st_size > max_bytes:
+        raise VectorFileError(f"{path.name} is {path.stat().st_size:,} bytes; the limit is {max_bytes:,}.")
+    return str(path)
+
+
+def _read(path: Path, gdal_path: str, layer: str | None, encoding: str | None) -> VectorFile:
+    try:
+        layers = list_layers(gdal_path)
     except pyogrio.errors.DataSourceError as exc:
         raise VectorFileError(f"{path.name} cannot be read as a vector file: {exc}") from None
     if not layers:
@@ -75,13 +105,16 @@ def _read(path: Path, layer: str | None, encoding: str | None) -> VectorFile:
     elif layer not in layers:
         raise VectorFileError(f"{path.name} has no layer {layer!r}; it has {', '.join(layers)}.")
     try:
-        meta, _fids, wkb, field_data = pyogrio.raw.read(path, layer=layer, encoding=encoding)
+        meta, _fids, wkb, field_data = pyogrio.raw.read(gdal_path, layer=layer, encoding=encoding)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise VectorFileError(f"{path.name} cannot be read: {exc}") from None
     if meta.get("crs") is None:
         raise VectorFileError(f"{path.name} declares no coordinate reference system (a Shapefile needs its "
                               ".prj); add it, or convert the file to GeoPackage with the CRS set.")
     source = CRS.from_user_input(meta["crs"])
+    if not (source.is_projected or source.is_geographic) or source.type_name.startswith("Engineering"):
+        raise VectorFileError(f"{path.name} is in a local (engineering) coordinate system, which cannot be placed "
+                              "on the map; give it a real CRS such as EPSG:3006.")
     geoms = shapely.from_wkb(wkb) if wkb is not None else np.array([None] * len(field_data[0]))
     geoms = _to_sweref(geoms, source)
     fields = tuple(str(f) for f in meta["fields"])

@@ -8,7 +8,7 @@ from importlib import metadata
 from flask import Flask
 
 from layers.site_rules import load_rules
-from webapp import auth, db, errors, gate, i18n
+from webapp import auth, db, errors, gate, i18n, security
 from webapp.config import Settings
 
 try:
@@ -31,9 +31,10 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     app.extensions["riskkarta.settings"] = settings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    db.init_app(app, db.make_engine(settings.database_url))
+    db.init_app(app, db.make_engine(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms))
     app.extensions["riskkarta.rules"] = load_rules(settings.rules_file)
     errors.register(app)
+    security.init_app(app)
     gate.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)

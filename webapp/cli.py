@@ -4,14 +4,13 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session
 
 from webapp.config import Settings
-from webapp.errors import ProblemError
+from webapp.errors import CONVERTERS, ProblemError
 
 
 @contextmanager
@@ -33,6 +32,9 @@ def _fail_on_problem(func):
             return func(*args, **kwargs)
         except ProblemError as exc:
             raise click.ClickException(f"{exc.title}: {exc.detail}") from None
+        except tuple(CONVERTERS) as exc:
+            found = next(convert(exc) for kind, convert in CONVERTERS.items() if isinstance(exc, kind))
+            raise click.ClickException(f"{found.title}: {found.detail}") from None
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
@@ -139,12 +141,7 @@ def import_() -> None:
 @_fail_on_problem
 def import_districts(file: Path, **options) -> None:
     """Import district areas from GeoJSON, GeoPackage or a zipped Shapefile, in any declared CRS."""
-    from webapp.services.accounts import audit
-    from webapp.services.districts.importer import import_districts as run_import
-
-    with transaction() as session:
-        result = run_import(session, file, **options)
-        audit.record(session, "cli", "import", "districts", None, None, {"file": file.name, **asdict(result)})
+    result = _in_worker("districts", "districts", file=file, options=options)
     west, south, east, north = result.bounds_lonlat
     demo = f"{result.demo_replaced} demo districts replaced; " if result.demo_replaced else ""
     moved = f"{result.incidents_reassigned} incidents re-assigned; " if result.incidents_reassigned else ""
@@ -173,7 +170,6 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
     """Replace a hazard layer's data with FILE: GeoJSON, GeoPackage or zipped Shapefile for vector layers,
     GeoTIFF for rasters, CSV for crime incidents and accidents. All or nothing; the layer version goes up."""
     from webapp.services import catalog, hazards
-    from webapp.services.accounts import audit
 
     catalog.definition_or_404(slug)
     options = hazards.ImportOptions(source=source, licence=licence, layer=source_layer, class_field=class_field,
@@ -185,9 +181,7 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
         with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
             yield bar.update
 
-    with transaction() as session:
-        result = hazards.evaluator(slug).import_file(session, file, options, progress)
-        audit.record(session, "cli", "import", "layer", slug, None, {"file": file.name, **asdict(result)})
+    result = _in_worker("layer", slug, progress=progress, slug=slug, file=file, options=options)
     bounds = "no bounds" if result.bounds_lonlat is None else "lon {0}–{2}, lat {1}–{3}".format(*result.bounds_lonlat)
     click.echo(f"{slug}: version {result.version}; {_counted(result)}; {bounds}; {result.seconds} s")
     for note in result.notes:
@@ -203,13 +197,17 @@ def import_survey(file: Path, source: str | None, encoding: str | None) -> None:
     """Safety-survey results per district and year from a CSV: district (code or name), year, indicator,
     question, value (per cent) and optionally sample_size, population, source. All or nothing; a district, year
     and indicator imported again is replaced."""
-    from webapp.services import survey
-    from webapp.services.accounts import audit
-
-    with transaction() as session:
-        result = survey.import_csv(session, file, source=source, encoding=encoding)
-        audit.record(session, "cli", "import", "survey", file.name, None, {"rows": result.rows})
+    result = _in_worker("survey", "survey", file=file, source=source, encoding=encoding)
     click.echo(result.summary())
+
+
+def _in_worker(job: str, lock: str, **kwargs):
+    """An import in its own worker process, with the configured memory and time limits (imports/worker.py)."""
+    from webapp.services.imports import worker
+
+    settings = Settings.from_env()
+    limits = worker.Limits(memory_mb=settings.import_memory_mb, timeout_s=settings.import_timeout_s)
+    return worker.run(job, lock, database_url=settings.database_url, limits=limits, **kwargs)
 
 
 def _counted(result) -> str:
@@ -377,9 +375,9 @@ def tokens_revoke(token_id: int) -> None:
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the app with gunicorn."""
     click.echo(f"Riskkarta: http://{host}:{port}/", err=True)
-    # Threads per worker: tile and API requests mostly wait on PostGIS or disk, not on the GIL.
-    args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-", "webapp:create_app()"]
+    # Threads per worker (webapp/serving.py): tile and API requests mostly wait on PostGIS or disk, not on the GIL.
+    args = [sys.executable, "-m", "gunicorn", "-c", "python:webapp.serving", "--bind", f"{host}:{port}",
+            "--workers", str(workers), "webapp:create_app()"]
     os.execv(sys.executable, args)
 
 

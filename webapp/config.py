@@ -62,6 +62,11 @@ class Settings:
     max_vertices: int = 5_000
     max_geometry_bytes: int = 2_000_000
     max_upload_bytes: int = 200_000_000
+    # No statement of a web request runs longer than this (a 503 with Retry-After instead); 0 turns it off.
+    statement_timeout_ms: int = 30_000
+    # Each import runs in a worker process with this much address space and time (imports/worker.py).
+    import_memory_mb: int = 4_096
+    import_timeout_s: int = 1_800
     # A JSON request body (a site, a picture, an annotation) is at most this many bytes.
     max_json_bytes: int = 10_000_000
     # A JSON file overriding the site-check rules (layers/rules.py); None keeps the documented defaults.
@@ -81,6 +86,11 @@ class Settings:
     oidc_groups_claim: str = "groups"
     oidc_role_group_prefix: str = "riskkarta-"
     oidc_district_group_prefix: str = "sdn-"
+    # The address the public reaches the service at (https://riskkarta.example.se/): every absolute link is built
+    # from it, whatever Host the request names. Empty: links take the request's host, which must be a trusted one.
+    public_url: str = ""
+    # Hosts a request may name when public_url is empty (the port is not compared).
+    trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1", "[::1]")
     testing: bool = False
 
     @property
@@ -101,6 +111,9 @@ class Settings:
             max_geometry_bytes=_int("RISKKARTA_MAX_GEOMETRY_BYTES", 2_000_000),
             max_upload_bytes=_int("RISKKARTA_MAX_UPLOAD_BYTES", 200_000_000),
             max_json_bytes=_int("RISKKARTA_MAX_JSON_BYTES", 10_000_000),
+            import_memory_mb=_int("RISKKARTA_IMPORT_MEMORY_MB", 4_096),
+            statement_timeout_ms=_int("RISKKARTA_STATEMENT_TIMEOUT_MS", 30_000),
+            import_timeout_s=_int("RISKKARTA_IMPORT_TIMEOUT_S", 1_800),
             anonymous_role=env.get("RISKKARTA_ANONYMOUS_ROLE", "public"),
             environment=env.get("RISKKARTA_ENV", "development"),
             oidc_metadata_url=env.get("RISKKARTA_OIDC_METADATA_URL", ""),
@@ -111,6 +124,9 @@ class Settings:
             oidc_role_group_prefix=env.get("RISKKARTA_OIDC_ROLE_GROUP_PREFIX", "riskkarta-"),
             oidc_district_group_prefix=env.get("RISKKARTA_OIDC_DISTRICT_GROUP_PREFIX", "sdn-"),
             tile_cache_mb=_int("RISKKARTA_TILE_CACHE_MB", 64),
+            public_url=env.get("RISKKARTA_PUBLIC_URL", "").strip(),
+            trusted_hosts=tuple(h.strip() for h in env.get("RISKKARTA_TRUSTED_HOSTS", "localhost,127.0.0.1,::1,[::1]")
+                                .split(",") if h.strip()),
             rules_file=Path(env["RISKKARTA_RULES_FILE"]) if env.get("RISKKARTA_RULES_FILE") else None,
         )
 

@@ -19,11 +19,17 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
-    # No pre-ping: it costs a round trip on every request. A connection the server dropped fails its request
-    # with a 503 problem and is discarded by the pool (disconnect detection); the next request reconnects.
-    return create_engine(normalise_url(url), pool_size=5, max_overflow=5, pool_recycle=1800,
-                         connect_args={"application_name": "riskkarta", "connect_timeout": 5})
+def make_engine(url: str, *, statement_timeout_ms: int | None = None, pre_ping: bool = True) -> Engine:
+    """The pool. Pre-ping (one round trip per checkout) finds connections a database restart has cut before a
+    request uses them, so after a restart only the requests in flight fail (503), not the next one per pooled
+    connection. The web app passes a statement timeout (RISKKARTA_STATEMENT_TIMEOUT_MS) so that no request holds
+    a connection for long; the CLI's imports and migrations run without one."""
+    options = "-c idle_in_transaction_session_timeout=60000"
+    if statement_timeout_ms:
+        options += f" -c statement_timeout={int(statement_timeout_ms)}"
+    return create_engine(normalise_url(url), pool_size=5, max_overflow=5, pool_recycle=1800, pool_pre_ping=pre_ping,
+                         pool_timeout=10,
+                         connect_args={"application_name": "riskkarta", "connect_timeout": 5, "options": options})
 
 
 def init_app(app: Flask, engine: Engine) -> None:

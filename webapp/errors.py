@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, json, render_template, request
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from geo.crs import CRSError
 from geo.geojson import GeometryError
@@ -73,10 +73,19 @@ def _from_crs(exc: CRSError) -> ProblemError:
     return ProblemError(400, "unsupported-crs", "Unsupported coordinate reference system", str(exc))
 
 
-def _from_database(exc: OperationalError) -> ProblemError:
-    log.error("database unavailable: %s", exc)
+RETRY_AFTER_S = 5
+
+
+def _from_database(exc: DBAPIError) -> ProblemError:
+    if getattr(exc.orig, "pgcode", None) == "57014":  # query_canceled: RISKKARTA_STATEMENT_TIMEOUT_MS
+        log.warning("statement timeout on %s %s", request.method, request.path)
+        return ProblemError(503, "timeout", "Took too long",
+                            "The database took too long to answer this request; try again in a moment, or ask for "
+                            "less (a smaller area, a lower limit).", retry_after=RETRY_AFTER_S)
+    log.error("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     return ProblemError(503, "database-unavailable", "Database unavailable",
-                        "The map database cannot be reached right now; try again in a moment.")
+                        "The map database cannot be reached right now; try again in a moment.",
+                        retry_after=RETRY_AFTER_S)
 
 
 # Exception class → converter to a ProblemError; the one table every blueprint shares.
@@ -84,6 +93,7 @@ CONVERTERS = {
     GeometryError: _from_geometry,
     CRSError: _from_crs,
     OperationalError: _from_database,
+    InterfaceError: _from_database,
 }
 
 
@@ -111,7 +121,7 @@ def render(problem: ProblemError) -> Response:
                         mimetype=PROBLEM_JSON)
     if problem.status == 405 and "allow" in problem.extra:
         response.headers["Allow"] = ", ".join(problem.extra["allow"])
-    if problem.status == 429 and "retry_after" in problem.extra:
+    if problem.status in (429, 503) and "retry_after" in problem.extra:
         response.headers["Retry-After"] = str(problem.extra["retry_after"])
     if problem.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="riskkarta"'
@@ -143,6 +153,8 @@ def _page(problem: ProblemError, *, show_detail: bool) -> Response:
     response = Response(body, status=status, mimetype="text/html")
     if status == 405 and "allow" in problem.extra:
         response.headers["Allow"] = ", ".join(problem.extra["allow"])
+    if status in (429, 503) and "retry_after" in problem.extra:
+        response.headers["Retry-After"] = str(problem.extra["retry_after"])
     return response
 
 
@@ -178,6 +190,10 @@ def register(app: Flask) -> None:
         extra = {}
         if exc.code == 405 and exc.valid_methods:
             extra["allow"] = sorted(exc.valid_methods)
+        if isinstance(exc, SecurityError):  # an untrusted Host: say so without echoing it
+            return respond(ProblemError(400, "untrusted-host", "Untrusted host",
+                                        "The request names a host this service does not answer for; use its "
+                                        "published address."), show_detail=False)
         slug = (exc.name or "error").lower().replace(" ", "-")
         # werkzeug's descriptions are generic English: the HTML page says it in the reader's language instead.
         return respond(ProblemError(exc.code, slug, exc.name, exc.description or exc.name, **extra),
