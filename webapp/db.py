@@ -1,10 +1,12 @@
 """Engine, one session per request (closed on teardown), and the schema migrations entry point."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -39,8 +41,15 @@ def init_app(app: Flask, engine: Engine) -> None:
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
-        if session is not None:
+        if session is None:
+            return
+        try:
             session.close()
+        except DBAPIError:
+            # The server went away after the answer was made (a restart): the rollback on close cannot reach it.
+            # Drop the connection from the pool instead of turning a finished answer into a 500.
+            with contextlib.suppress(DBAPIError):
+                session.invalidate()
 
 
 def get_session() -> Session:

@@ -285,8 +285,9 @@ def test_a_second_import_of_the_same_layer_while_one_runs_gets_409(imports, tmp_
 
 def test_an_import_past_its_time_limit_is_stopped_and_changes_nothing(imports, tmp_path):
     run, snapshot, _ = imports
-    rows = "\n".join(f"2026-0{1 + i % 9}-01T12:00:00,assault,{670000 + i % 5000},{6575000 + i % 7000}"
-                     for i in range(400_000))
+    # Every row a different incident (time, place), so that only the clock can stop this import.
+    rows = "\n".join(f"2026-0{1 + i % 9}-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d},assault,"
+                     f"{670000 + i % 5000},{6575000 + i % 7000}" for i in range(400_000))
     big = tmp_path / "big.csv"
     big.write_text("occurred_at,category,x,y\n" + rows + "\n")
     before = snapshot()
