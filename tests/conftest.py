@@ -90,8 +90,10 @@ def database_url(throwaway_database, data_dir):
 
 @pytest.fixture(scope="session")
 def settings(database_url, data_dir) -> Settings:
+    # Rate limits off for the suite, which signs in and checks sites far faster than anyone; test_rate_limits
+    # builds its own app with them on.
     return Settings(database_url=database_url, data_dir=data_dir, secret_key="test-secret", basemap_url="",
-                    testing=True)
+                    testing=True, rate_limits=False)
 
 
 @pytest.fixture()

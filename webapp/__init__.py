@@ -8,7 +8,7 @@ from importlib import metadata
 from flask import Flask
 
 from layers.site_rules import load_rules
-from webapp import auth, db, errors, gate, i18n, security
+from webapp import auth, db, errors, gate, i18n, ratelimit, security
 from webapp.config import Settings
 
 try:
@@ -38,6 +38,11 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     gate.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    ratelimit.init_app(app)
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     if settings.environment == "production":
         _refuse_demo_accounts(app)
 

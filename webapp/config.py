@@ -62,6 +62,15 @@ class Settings:
     max_vertices: int = 5_000
     max_geometry_bytes: int = 2_000_000
     max_upload_bytes: int = 200_000_000
+    # Rate limits (webapp/ratelimit.py), in the `limits` notation; counters in rate_storage.
+    rate_limits: bool = True
+    rate_storage: str = "memory://"
+    rate_sign_in: str = "10/minute"
+    rate_site_checks: str = "30/minute"
+    rate_reports: str = "30/minute"
+    rate_tile_misses: str = "3000/minute"
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none; the client's address is the peer's).
+    proxy_hops: int = 0
     # No statement of a web request runs longer than this (a 503 with Retry-After instead); 0 turns it off.
     statement_timeout_ms: int = 30_000
     # Each import runs in a worker process with this much address space and time (imports/worker.py).
@@ -113,6 +122,13 @@ class Settings:
             max_json_bytes=_int("RISKKARTA_MAX_JSON_BYTES", 10_000_000),
             import_memory_mb=_int("RISKKARTA_IMPORT_MEMORY_MB", 4_096),
             statement_timeout_ms=_int("RISKKARTA_STATEMENT_TIMEOUT_MS", 30_000),
+            rate_limits=env.get("RISKKARTA_RATE_LIMITS", "on").lower() not in ("off", "0", "false", "no"),
+            rate_storage=env.get("RISKKARTA_RATE_STORAGE", "memory://"),
+            rate_sign_in=env.get("RISKKARTA_RATE_SIGN_IN", "10/minute"),
+            rate_site_checks=env.get("RISKKARTA_RATE_SITE_CHECKS", "30/minute"),
+            rate_reports=env.get("RISKKARTA_RATE_REPORTS", "30/minute"),
+            rate_tile_misses=env.get("RISKKARTA_RATE_TILE_MISSES", "3000/minute"),
+            proxy_hops=_int("RISKKARTA_PROXY_HOPS", 0),
             import_timeout_s=_int("RISKKARTA_IMPORT_TIMEOUT_S", 1_800),
             anonymous_role=env.get("RISKKARTA_ANONYMOUS_ROLE", "public"),
             environment=env.get("RISKKARTA_ENV", "development"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from geo.crs import WGS84, parse_crs
-from webapp import gate
+from webapp import gate, ratelimit
 from webapp.api.params import whole_number
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
@@ -56,6 +56,7 @@ def _created(check_id: int, action: str, user):
 
 
 @bp.post("")
+@ratelimit.limited("site-checks")
 def create_check():
     """Check a site (a GeoJSON Feature with the land use in its properties) and save the result."""
     user = _signed_in()
@@ -113,6 +114,7 @@ def get_check(check_id: int):
 
 
 @bp.post("/<int:check_id>/rerun")
+@ratelimit.limited("site-checks")
 def rerun_check(check_id: int):
     """Check a saved site again against today's layers; the new check lists what changed."""
     user = _signed_in()

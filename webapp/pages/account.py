@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 
+from webapp import ratelimit
 from webapp.auth import SignedIn, csrf, current_account
 from webapp.db import get_session
 from webapp.errors import ProblemError
@@ -31,6 +32,7 @@ def login_form():
 
 
 @bp.post("/login")
+@ratelimit.limited("sign-in")
 def login():
     csrf.protect()  # a sign-in form posted from another site must not sign the visitor in
     email, password = request.form.get("email", ""), request.form.get("password", "")

@@ -11,6 +11,7 @@ from flask import Response, current_app, redirect, render_template, request, url
 from shapely.geometry import shape
 
 from geo.crs import SWEREF99TM, WGS84, transform_geom
+from webapp import ratelimit
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
@@ -134,6 +135,7 @@ def _set(filters: dict) -> dict:
 
 
 @bp.get("/city.pdf")
+@ratelimit.limited("reports")
 def city_pdf():
     """The city's picture of a period as a PDF: statuses, counts, the map and the list of reported annotations."""
     lang = current_language()

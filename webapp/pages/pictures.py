@@ -12,6 +12,7 @@ from flask import Response, current_app, render_template, request, url_for
 from shapely.geometry import shape
 
 from geo.crs import SWEREF99TM, WGS84, transform_geom
+from webapp import ratelimit
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
@@ -305,6 +306,7 @@ def compare_page():
 
 
 @bp.get("/pictures/<int:picture_id>.pdf")
+@ratelimit.limited("reports")
 def picture_pdf(picture_id: int):
     """The picture as a PDF report: period, status, summary, map, annotations, history."""
     lang = current_language()

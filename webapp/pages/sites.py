@@ -10,6 +10,7 @@ from flask import Response, current_app, render_template, request, url_for
 from geo.crs import SWEREF99TM, WGS84, transform_bounds
 from layers import registry
 from layers.rules import LAND_USE_GROUPS, VULNERABLE
+from webapp import ratelimit
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.i18n import N_, current_language, gettext_in, texts, translate_tree
@@ -128,6 +129,7 @@ def site_report(check_id: int):
 
 
 @bp.get("/sites/<int:check_id>.pdf")
+@ratelimit.limited("reports")
 def site_report_pdf(check_id: int):
     """The report as a PDF for the planning file."""
     from webapp.reports.site_map import site_map_png

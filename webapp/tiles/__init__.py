@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, redirect, url_for
 
 from geo.tiles import TileError, check_tile
+from webapp import ratelimit
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.errors import ProblemError
@@ -49,6 +50,7 @@ def tile(slug: str, version: int, z: int, x: int, y: int, fmt: str):
     key = (slug, version, variant, z, x, y)
     body = _cache().get(key)
     if body is None:
+        ratelimit.count_tile_miss()
         if fmt == "mvt":
             body = hook.vector_tile(get_session(), info, z, x, y, variant)
         else:
