@@ -42,6 +42,7 @@ def configured_port() -> int:
 
 PORT = configured_port()
 DB_USER = "riskkarta"
+WEB_USER = "riskkarta_web"
 DB_NAME = os.environ.get("RISKKARTA_PGDATABASE", "riskkarta")
 
 # Settings for a small analytical workload on two cores: parallel workers and JIT made every tile query
@@ -199,6 +200,9 @@ def ensure_database(name: str) -> None:
         psql(f'CREATE DATABASE "{name}"')
         print(f"localdb: created database {name}")
     psql("CREATE EXTENSION IF NOT EXISTS postgis", name)
+    # The web app's own role: it owns nothing, `riskkarta db up` grants it what the web may do.
+    psql(f"DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{WEB_USER}') THEN "
+         f"CREATE ROLE {WEB_USER} LOGIN; END IF; END$$")
 
 
 def stop() -> None:

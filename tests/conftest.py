@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from tests.oidc.fixture import oidc_provider  # noqa: F401 (the test run's OIDC provider)
 from webapp import create_app, db
-from webapp.config import Settings, local_database_url, local_pgport
+from webapp.config import LOCAL_WEB, Settings, local_database_url, local_pgport
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -156,10 +156,22 @@ def serving(settings: Settings):
 
 
 @pytest.fixture(scope="session")
-def live_server(settings):
+def web_database_url(database_url) -> str:
+    """The session's database as the web app's own role (riskkarta_web, made by scripts/localdb.py), granted what
+    the web does, as `riskkarta db up` grants it."""
+    from sqlalchemy import make_url
+
+    web_url = make_url(db.normalise_url(database_url)).set(username=LOCAL_WEB).render_as_string(hide_password=False)
+    assert db.grant_web_role(database_url, web_url) == LOCAL_WEB
+    return web_url
+
+
+@pytest.fixture(scope="session")
+def live_server(settings, web_database_url):
     """The app for the browser and GDAL; it sees committed data only. Requests have the `viewer` role (crisis
-    management), as `make run` gives them."""
-    with serving(dataclasses.replace(settings, anonymous_role="viewer")) as url:
+    management), as `make run` gives them, and it connects as the web app's role, as `make run` does."""
+    with serving(dataclasses.replace(settings, anonymous_role="viewer", database_url=web_database_url,
+                                     owner_database_url=settings.database_url)) as url:
         yield url
 
 

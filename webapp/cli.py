@@ -18,7 +18,7 @@ def transaction():
     """One session in one transaction: committed when the block succeeds, rolled back otherwise."""
     from webapp.db import make_engine
 
-    engine = make_engine(Settings.from_env().database_url)
+    engine = make_engine(Settings.from_env().owner_url)
     try:
         with Session(engine) as session, session.begin():
             yield session
@@ -54,11 +54,18 @@ def db() -> None:
 @db.command("up")
 @click.option("--revision", default="head", show_default=True)
 def db_up(revision: str) -> None:
-    """Apply the migrations up to REVISION."""
-    from webapp.db import upgrade
+    """Apply the migrations up to REVISION, as the owner; then grant the web app's role what the web does."""
+    from webapp.db import RoleMissing, grant_web_role, upgrade
 
-    upgrade(Settings.from_env().database_url, revision)
+    settings = Settings.from_env()
+    upgrade(settings.owner_url, revision)
     click.echo(f"database: migrated to {revision}")
+    try:
+        role = grant_web_role(settings.owner_url, settings.database_url)
+    except RoleMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    if role:
+        click.echo(f"database: the web app connects as {role}, which reads every table and writes only its own")
 
 
 @db.command("down")
@@ -67,7 +74,7 @@ def db_down(revision: str) -> None:
     """Revert the migrations down to REVISION (`base` removes every table)."""
     from webapp.db import downgrade
 
-    downgrade(Settings.from_env().database_url, revision)
+    downgrade(Settings.from_env().owner_url, revision)
     click.echo(f"database: reverted to {revision}")
 
 
@@ -163,10 +170,13 @@ def import_districts(file: Path, **options) -> None:
 @click.option("--repair", is_flag=True, help="Repair invalid geometries instead of refusing the file.")
 @click.option("--category-map", type=click.Path(path_type=Path), metavar="MAP",
               help="Incident categories to classes: a CSV of two columns (source value, class) or a JSON object.")
+@click.option("--temperature", type=click.Choice(["surface", "air"]),
+              help="Heat only: the raster holds land-surface temperature (the default; judged against the city) "
+                   "or air temperature (judged by SMHI's warning levels).")
 @_fail_on_problem
 def import_layer(slug: str, file: Path, source_layer: str | None, class_field: str | None,
                  default_class: str | None, encoding: str | None, crs: str | None, source: str | None, licence: str,
-                 repair: bool, category_map: Path | None) -> None:
+                 repair: bool, category_map: Path | None, temperature: str | None) -> None:
     """Replace a hazard layer's data with FILE: GeoJSON, GeoPackage or zipped Shapefile for vector layers,
     GeoTIFF for rasters, CSV for crime incidents and accidents. All or nothing; the layer version goes up."""
     from webapp.services import catalog, hazards
@@ -174,7 +184,9 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
     catalog.definition_or_404(slug)
     options = hazards.ImportOptions(source=source, licence=licence, layer=source_layer, class_field=class_field,
                                     default_class=default_class, encoding=encoding, crs=crs, repair=repair,
-                                    data_dir=Settings.from_env().data_dir, category_map=category_map)
+                                    data_dir=Settings.from_env().data_dir, category_map=category_map,
+                                    temperature=temperature)
+    hazards.evaluator(slug).import_metadata(options)  # an option the layer does not take: refused before any work
 
     @contextmanager
     def progress(length: int, label: str):
@@ -207,7 +219,7 @@ def _in_worker(job: str, lock: str, **kwargs):
 
     settings = Settings.from_env()
     limits = worker.Limits(memory_mb=settings.import_memory_mb, timeout_s=settings.import_timeout_s)
-    return worker.run(job, lock, database_url=settings.database_url, limits=limits, **kwargs)
+    return worker.run(job, lock, database_url=settings.owner_url, limits=limits, **kwargs)
 
 
 def _counted(result) -> str:
@@ -377,7 +389,7 @@ def backup_cmd(target: Path) -> None:
     from webapp.services import backup
 
     settings = Settings.from_env()
-    done = backup.backup(settings.database_url, settings.data_dir, target)
+    done = backup.backup(settings.owner_url, settings.data_dir, target)
     click.echo(f"backup: {done.folder}: {done.tables} tables, {done.rows:,} rows, {done.rasters} rasters; "
                f"{done.seconds} s")
 
@@ -392,9 +404,15 @@ def restore_cmd(folder: Path, replace: bool) -> None:
     from webapp.services import backup
 
     settings = Settings.from_env()
-    done = backup.restore(folder, settings.database_url, settings.data_dir, replace=replace)
+    from webapp.db import RoleMissing, grant_web_role
+
+    done = backup.restore(folder, settings.owner_url, settings.data_dir, replace=replace)
     click.echo(f"restore: {done.folder}: {done.tables} tables, {done.rows:,} rows and {done.rasters} rasters "
                f"restored and verified; {done.seconds} s")
+    try:  # a backup carries no privileges: the web app's role gets its own again
+        grant_web_role(settings.owner_url, settings.database_url)
+    except RoleMissing as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()

@@ -23,9 +23,14 @@ def local_pgport() -> int:
     return int(port_file.read_text().strip()) if port_file.exists() else 54329
 
 
-def local_database_url(database: str = "riskkarta") -> str:
+# The local cluster's two roles: the owner of the tables (migrations, imports, commands) and the web app's role,
+# which may read everything but write only what the web writes (webapp/db.py: grant_web_role).
+LOCAL_OWNER, LOCAL_WEB = "riskkarta", "riskkarta_web"
+
+
+def local_database_url(database: str = "riskkarta", user: str = LOCAL_OWNER) -> str:
     """The URL of the cluster `scripts/localdb.py` runs under .riskkarta/pg."""
-    return f"postgresql+psycopg2://riskkarta@127.0.0.1:{local_pgport()}/{database}"
+    return f"postgresql+psycopg2://{user}@127.0.0.1:{local_pgport()}/{database}"
 
 
 def _secret_key() -> str:
@@ -52,7 +57,10 @@ def _int(name: str, default: int) -> int:
 
 @dataclass(frozen=True)
 class Settings:
+    # The web app's connection. In production a role that does not own the tables (README: Security).
     database_url: str = field(default_factory=local_database_url)
+    # The owner's connection, for migrations, imports, demo data, hotspot runs and backups; empty: database_url.
+    owner_database_url: str = ""
     data_dir: Path = field(default_factory=lambda: _home() / "data")
     secret_key: str = "dev-only-not-secret"
     # Empty string: no base map at all (the maps must work without one).
@@ -103,6 +111,10 @@ class Settings:
     testing: bool = False
 
     @property
+    def owner_url(self) -> str:
+        return self.owner_database_url or self.database_url
+
+    @property
     def secure_cookies(self) -> bool:
         return self.environment == "production"
 
@@ -111,7 +123,11 @@ class Settings:
         """Read the environment (DATABASE_URL, RISKKARTA_DATA_DIR, SECRET_KEY, BASEMAP_URL, ...)."""
         env = os.environ
         return cls(
-            database_url=env.get("DATABASE_URL") or local_database_url(),
+            # Locally the app connects as riskkarta_web and the commands as riskkarta; with DATABASE_URL alone
+            # one role does both (RISKKARTA_OWNER_DATABASE_URL separates them).
+            database_url=env.get("DATABASE_URL") or local_database_url(user=LOCAL_WEB),
+            owner_database_url=env.get("RISKKARTA_OWNER_DATABASE_URL")
+            or ("" if env.get("DATABASE_URL") else local_database_url()),
             data_dir=Path(env.get("RISKKARTA_DATA_DIR") or _home() / "data"),
             secret_key=_secret_key(),
             basemap_url=env.get("BASEMAP_URL", OSM_TILES),

@@ -5,7 +5,7 @@ import contextlib
 from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -57,6 +57,46 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["riskkarta.sessionmaker"]()
     return g.db_session
+
+
+# What the web app writes; everything else it only reads. Districts, layers, incidents, hotspots and the survey
+# change only through imports and commands, which connect as the owner; the audit log only grows.
+WEB_WRITES = ("site_check", "app_user", "district_membership", "api_token", "situation_picture", "annotation")
+WEB_APPENDS = ("audit_event",)
+
+
+class RoleMissing(RuntimeError):
+    pass
+
+
+def grant_web_role(owner_url: str, web_url: str) -> str | None:
+    """Give the web app's role (the user of `web_url`) exactly what the web does, as the owner: read every table,
+    write WEB_WRITES, append to WEB_APPENDS, nothing else (no DDL, no TRUNCATE, no change to layers or the audit
+    log). Run after every migration, so new tables start read-only. None when both URLs name one role."""
+    owner, web = make_url(normalise_url(owner_url)), make_url(normalise_url(web_url))
+    if web.username == owner.username:
+        return None
+    engine = create_engine(owner)
+    try:
+        with engine.begin() as connection:
+            if not connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": web.username}).first():
+                raise RoleMissing(f"the web app's role {web.username!r} does not exist: create it (CREATE ROLE "
+                                  f"{web.username} LOGIN PASSWORD '…') or leave RISKKARTA_OWNER_DATABASE_URL unset")
+            role = connection.dialect.identifier_preparer.quote(web.username)
+            database = connection.dialect.identifier_preparer.quote(owner.database)
+            for statement in (
+                f"GRANT CONNECT ON DATABASE {database} TO {role}",
+                f"GRANT USAGE ON SCHEMA public TO {role}",
+                f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}",
+                f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
+                f"GRANT INSERT, UPDATE, DELETE ON {', '.join(WEB_WRITES)} TO {role}",
+                f"GRANT INSERT ON {', '.join(WEB_APPENDS)} TO {role}",
+                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+            ):
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
+    return web.username
 
 
 # Indexes on an expression, which Alembic's comparison cannot read back from the database; the migration that makes
