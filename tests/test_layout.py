@@ -1,4 +1,7 @@
 """The packages are this checkout's, not same-named distributions from the package index."""
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,18 @@ def test_views_touch_no_sql_and_import_no_other_view(view):
         assert "sqlalchemy" not in source, path
         for other in others:
             assert f"webapp.{other}" not in source, (path, other)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_ruff_bans_sqlalchemy_in_each_view_package(view):
+    """The linter enforces the rule above: the folder's ruff.toml ban fires (no inherited per-file ignore hides it)."""
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"  # a dev dependency
+    result = subprocess.run(
+        [ruff, "check", "--no-cache", "--select", "TID251", "--stdin-filename", f"webapp/{view}/x.py", "-"],
+        input="import sqlalchemy\nfrom sqlalchemy.orm import Session\n", capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.count("TID251 `sqlalchemy` is banned") == 2, result.stdout
 
 
 def test_the_services_are_rooms_not_one_flat_folder():

@@ -24,9 +24,11 @@ def _locale(lang: str) -> str:
     return "en" if lang == "en" else "sv"
 
 
-def number(value: float, lang: str, digits: int = 2) -> str:
-    """At most `digits` decimals (trailing zeros dropped), grouped and with the language's decimal mark."""
-    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+def number(value: float, lang: str, digits: int = 2, min_digits: int = 0) -> str:
+    """At most `digits` decimals (trailing zeros dropped, down to `min_digits`: 37 or, with min_digits=1, 37,0),
+    grouped and with the language's decimal mark. Also for numbers inside the stored sentences of a site check."""
+    min_digits = min(min_digits, digits)
+    pattern = "#,##0" + ("." + "0" * min_digits + "#" * (digits - min_digits) if digits > 0 else "")
     return format_decimal(value, format=pattern, locale=_locale(lang))
 
 

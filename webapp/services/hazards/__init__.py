@@ -72,6 +72,7 @@ class ImportOptions:
     repair: bool = False
     data_dir: Path | None = None
     category_map: Path | None = None  # source category -> class (CSV or JSON), for a hazard that maps categories
+    temperature: str | None = None  # what a temperature raster holds, "surface" or "air" (heat; None: its default)
 
 
 class Evaluator:
@@ -134,6 +135,15 @@ class Evaluator:
 
     # --- imports and demo data ----------------------------------------------------------------------------
 
+    def import_metadata(self, options: ImportOptions) -> dict[str, Any] | None:
+        """What an import stores in the layer's metadata, from its options (merged into what is there); refuses
+        an option the hazard does not take. The CLI asks before it starts the import's worker."""
+        from webapp.services.imports import refused
+
+        if options.temperature is not None:
+            raise refused(f"{self.definition.slug} holds no temperatures; --temperature is for the heat layer.")
+        return None
+
     def import_file(self, session: Session, path: Path, options: ImportOptions, progress: ProgressFactory):
         """Replace the layer's data with a file (all or nothing, in the caller's transaction)."""
         from webapp.services.imports import layers as layer_import
@@ -142,10 +152,10 @@ class Evaluator:
         if options.category_map is not None:
             raise refused(f"{self.definition.slug} has no categories to map; --category-map is for incident "
                           "layers such as crime.")
-
+        metadata = self.import_metadata(options)
         if self.definition.kind == "raster":
             return layer_import.import_raster(session, self.definition.slug, path, options.data_dir,
-                                              source=options.source, licence=options.licence)
+                                              source=options.source, licence=options.licence, metadata=metadata)
         with progress(layer_import.feature_count(path, options.layer), f"{self.definition.slug}: checking features") \
                 as bar:
             return layer_import.import_vector(session, self.definition.slug, path, layer=options.layer,

@@ -8,7 +8,8 @@ import numpy as np
 
 from geo import raster
 from layers.rules import NO_DATA, Source
-from webapp.i18n import both
+from webapp.i18n import LANGUAGES, both
+from webapp.reports import format as fmt
 from webapp.services.catalog import LayerInfo
 from webapp.services.site_check.result import LayerRef, Measure, SourceNote, Verdict
 
@@ -48,8 +49,8 @@ def zonal_values(info: LayerInfo, site) -> tuple[np.ndarray, int]:
     return values, stats.count + stats.nodata_count
 
 
-def decimals(value: float, digits: int = 1) -> dict[str, str]:
-    """A number inside a stored sentence, in each language: fixed decimals, a decimal comma in Swedish
-    ({"sv": "37,0", "en": "37.0"}); a parameter for `webapp.i18n.both`."""
-    text = f"{value:.{digits}f}"
-    return {"sv": text.replace(".", ","), "en": text}
+def decimals(value: float, digits: int = 1, min_digits: int | None = None) -> dict[str, str]:
+    """A number inside a stored sentence, in each language, by the reports' one number formatter: `digits` decimals,
+    fixed unless `min_digits` says fewer may show ({"sv": "37,0", "en": "37.0"}); a parameter for `i18n.both`."""
+    return {lang: fmt.number(value, lang, digits, digits if min_digits is None else min_digits)
+            for lang in LANGUAGES}

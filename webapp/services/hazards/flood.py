@@ -6,17 +6,19 @@ import numpy as np
 from layers import registry
 from layers.rules import level_at, thresholds_text
 from webapp.i18n import LANGUAGES, both
+from webapp.reports import format as fmt
 from webapp.services.hazards import Evaluator, Row, SiteContext
-from webapp.services.hazards.common import no_data, verdict, zonal_values
+from webapp.services.hazards.common import decimals, no_data, verdict, zonal_values
 from webapp.services.site_check.result import Verdict
 
 UNITS = {"max_depth_m": "m", "mean_depth_m": "m", "effective_depth_m": "m", "share_at_least_m": "share",
          "no_data_share": "share", "cells": "count"}
 
 
-def _m(value: float) -> str:
-    """Metres the Swedish way in a sentence: a decimal comma, no trailing zeros."""
-    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",") if value % 1 else f"{value:.0f}"
+def _depth(value: float) -> dict[str, str]:
+    """A depth in the sentence, to the centimetre: the English one keeps both decimals ("0.60"), the Swedish drops
+    trailing zeros ("0,6"), as the stored sentences always have."""
+    return {"sv": fmt.number(value, "sv", 2), "en": fmt.number(value, "en", 2, min_digits=2)}
 
 
 class Flood(Evaluator):
@@ -42,11 +44,10 @@ class Flood(Evaluator):
         deepest, mean, band = values["max_depth_m"], values["mean_depth_m"], r.bands_m[0]
         sentence = both("The deepest water in a 100-year rain is %(deepest)s m (mean %(mean)s m); %(share)s %% of "
                         "the area gets at least %(band)s m of water.",
-                        deepest={"sv": _m(deepest), "en": f"{deepest:.2f}"},
-                        mean={"sv": _m(mean), "en": f"{mean:.2f}"}, share=f"{first:.0f}",
-                        band={"sv": _m(band), "en": f"{band:g}"})
+                        deepest=_depth(deepest), mean=_depth(mean), share=decimals(first, 0),
+                        band=decimals(band, 2, min_digits=0))
         rule = both("Depth reached on at least %(share)s of the area, group %(group)s: %(thresholds)s",
-                    share=f"{r.min_share:.0%}", group=key,
+                    share={lang: fmt.percent(r.min_share, lang) for lang in LANGUAGES}, group=key,
                     thresholds={lang: thresholds_text(levels_here, " m", lang, 2) for lang in LANGUAGES})
         level = level_at(effective, levels_here)
         advice = both("Show in the plan how buildings are neither damaged by nor cause damage in a 100-year rain: "

@@ -4,6 +4,7 @@ The layer's metadata says which it holds ("temperature": "surface" or "air"). St
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -12,9 +13,11 @@ from layers import registry
 from layers.heat import AIR, SURFACE
 from layers.rules import level_at, thresholds_text
 from webapp.i18n import LANGUAGES, both
+from webapp.reports import format as fmt
 from webapp.services import districts
-from webapp.services.hazards import Evaluator, Row, SiteContext
+from webapp.services.hazards import Evaluator, ImportOptions, Row, SiteContext
 from webapp.services.hazards.common import decimals, no_data, verdict, zonal_values
+from webapp.services.imports import refused
 from webapp.services.site_check.result import Verdict
 
 UNITS = {"max_c": "°C", "mean_c": "°C", "stricter_for_vulnerable_c": "°C", "city_median_c": "°C",
@@ -44,6 +47,14 @@ class Heat(Evaluator):
     shown_in_viewer = False
     shown_on_report_map = False
     report_map_style = None  # the surface temperatures would hide the flood depths under them
+
+    def import_metadata(self, options: ImportOptions) -> dict[str, Any]:
+        """Which temperature the imported raster holds: surface unless told (`--temperature air`). Always stored, so
+        that a surface import after an air one does not keep "air" (the metadata is merged)."""
+        kind = options.temperature or SURFACE
+        if kind not in (SURFACE, AIR):
+            raise refused(f"--temperature {kind!r}: use {SURFACE} or {AIR}.")
+        return {"temperature": kind}
 
     def evaluate(self, ctx: SiteContext) -> Verdict:
         r = ctx.rules
@@ -77,10 +88,10 @@ class Heat(Evaluator):
             values |= {"city_median_c": round(median, 1), "warmer_than_share": round(warmer, 3)}
             found = both("The site's mean surface temperature on a hot day is %(mean)s °C (highest %(max)s °C), "
                          "warmer than %(share)s %% of the city (the city's median is %(median)s °C).",
-                         share=f"{warmer * 100:.0f}", median=decimals(median), **t)
-            percentiles = "/".join(f"{p:g}" for p, _ in r.relative_levels)
+                         share=decimals(warmer * 100, 0), median=decimals(median), **t)
             rule = both("The site's mean against the city's %(percentiles)s percentiles: %(thresholds)s",
-                        percentiles={"sv": percentiles.replace(".", ","), "en": percentiles},
+                        percentiles={lang: "/".join(fmt.number(p, lang) for p, _ in r.relative_levels)
+                                     for lang in LANGUAGES},
                         thresholds={lang: thresholds_text(tuple((round(c, 1), lv) for c, lv in levels), " °C", lang)
                                     for lang in LANGUAGES})
         parts = [found]
