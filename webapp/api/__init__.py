@@ -29,6 +29,16 @@ def _geojson(body: str, srid: int) -> Response:
     return response
 
 
+@bp.get("/openapi.json")
+def get_openapi():
+    """This API's OpenAPI 3.0 document."""
+    from webapp.api.openapi import document
+
+    response = jsonify(document())
+    response.mimetype = "application/vnd.oai.openapi+json"
+    return response
+
+
 @bp.get("/health")
 def get_health():
     """Liveness and readiness: the database answers and PostGIS is there."""
