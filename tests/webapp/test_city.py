@@ -2,13 +2,17 @@
 submitted when, the reported pictures' counts by kind and severity, over JSON and as a page with the decisions."""
 from __future__ import annotations
 
+import io
 import json
+import re
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import text
 
 from tests.conftest import PICTURE_PEOPLE, token_headers
 from webapp.errors import PROBLEM_JSON
+from webapp.reports import format as fmt
 from webapp.services import pictures
 
 YEAR, TERTIAL = 2029, 2
@@ -181,3 +185,71 @@ def test_the_city_pdf_lists_every_district_and_every_reported_annotation(client,
     assert client.get("/city.pdf").status_code == 302
     assert client.get("/city.pdf?tertial=9", headers=heads["city"]).status_code == 400
     assert client.get("/city.pdf?kind=x", headers=heads["city"]).status_code == 400
+
+
+def test_the_counts_by_severity_have_a_chart_beside_the_table(client, heads, period):
+    page = client.get(f"/city?year={YEAR}&tertial={TERTIAL}", headers=heads["city"]).get_data(as_text=True)
+    table = page.split('aria-labelledby="severity-heading"')[1].split("</table>")[0]
+    bars = {}
+    for name, numbers in (("Södermalm", ["0", "2", "1", "1"]), ("Östermalm", ["0", "0", "1", "0"])):
+        row = table.split(f'<th scope="row">{name}</th>')[1].split("</tr>")[0]
+        assert re.findall(r"<td>(\d+)</td>", row) == numbers, name          # the numbers stay in the table
+        chart = re.search(r'<td class="bars" aria-hidden="true">(.*?)</td>', row, re.S).group(1)
+        bars[name] = re.findall(r'<span class="bar severity-(\d)" style="width: ([\d.]+)rem" title="([^"]+)">', chart)
+    # One bar per severity present, as long as its count against the largest district total (Södermalm's 4).
+    assert bars["Södermalm"] == [("2", "6.0", "2 – måttlig: 2"), ("3", "3.0", "3 – hög: 1"),
+                                 ("4", "3.0", "4 – mycket hög: 1")]
+    assert bars["Östermalm"] == [("3", "3.0", "3 – hög: 1")]
+    empty = table.split('<th scope="row">Bromma</th>')[1].split("</tr>")[0]
+    assert '<td class="bars" aria-hidden="true"></td>' in empty
+    legend = page.split('aria-labelledby="severity-heading"')[1].split('<p class="legend" aria-hidden="true">')[1]
+    assert all(f'<span class="swatch severity-{k}"></span> {n}' in legend.split("</p>")[0]
+               for k, n in ((1, "1 – låg"), (4, "4 – mycket hög")))
+    css = client.get("/static/pages.css").get_data(as_text=True)
+    assert all(re.search(rf"\.severity-{k} \{{ background: #[0-9a-f]{{6}}; \}}", css) for k in (1, 2, 3, 4))
+
+
+# The city PDF's words in each language, as the catalogues have them.
+PDF_WORDS = {
+    "sv": {"who": "Vem som skickade in varje lägesbild och när", "holds": "Vad de inlämnade lägesbilderna innehåller",
+           "head": "Stadsdelsområde Ämne Status Inskickad av Inskickad", "by_severity": "Efter allvarlighetsgrad",
+           "severities": "Stadsdelsområde 1 – låg 2 – måttlig 3 – hög 4 – mycket hög Totalt",
+           "crime": "Brott", "accidents": "Olyckor", "threats": "Hot och våld mot medarbetare",
+           "accepted": "Godkänd", "submitted": "Inskickad", "draft": "Utkast"},
+    "en": {"who": "Who submitted each picture and when", "holds": "What the reported pictures hold",
+           "head": "District Topic Status Submitted by Submitted", "by_severity": "By severity",
+           "severities": "District 1 – low 2 – moderate 3 – high 4 – very high Total",
+           "crime": "Crime", "accidents": "Accidents", "threats": "Threats and violence against staff",
+           "accepted": "Accepted", "submitted": "Submitted", "draft": "Draft"},
+}
+
+
+def _pdf_text(data: bytes) -> str:
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))
+
+
+@pytest.mark.parametrize("lang", list(PDF_WORDS))
+def test_the_city_pdf_says_who_submitted_each_picture_when_and_the_counts_by_severity(client, heads, period, lang):
+    words = PDF_WORDS[lang]
+    cells = {(d["code"], t): c for d in _city(client, heads, "city")["districts"] for t, c in d["pictures"].items()}
+    response = client.get(f"/city.pdf?year={YEAR}&tertial={TERTIAL}&lang={lang}", headers=heads["city"])
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = _pdf_text(response.data)
+    submissions = text.split(words["who"])[1].split(words["holds"])[0]
+    assert submissions.startswith(f" {words['head']} ")
+    for name, code, topic, who in (("Södermalm", "11", "crime", "member"), ("Södermalm", "11", "accidents", "member"),
+                                   ("Östermalm", "10", "crime", "other")):
+        cell = cells[(code, topic)]
+        row = (f"{name} {words[topic]} {words[cell['status']]} {who}-city@example.se "
+               f"{fmt.date_time(cell['submitted_at'])}")
+        assert row in submissions, (row, submissions)
+    assert f"Södermalm {words['threats']} {words['draft']} – –" in submissions        # never submitted
+    severities = text.split(words["by_severity"])[1]
+    assert severities.startswith(f" {words['severities']} ")
+    for row in ("Södermalm 0 2 1 1 4", "Östermalm 0 0 1 0 1", "Bromma 0 0 0 0 0"):
+        assert row in severities, row
+    # A viewer's PDF names who submitted only the pictures the viewer may read (the accepted one).
+    viewer = client.get(f"/city.pdf?year={YEAR}&tertial={TERTIAL}&lang={lang}", headers=heads["viewer"])
+    seen = _pdf_text(viewer.data).split(words["who"])[1].split(words["holds"])[0]
+    assert f"Södermalm {words['crime']} {words['accepted']} member-city@example.se" in seen
+    assert "other-city@example.se" not in seen and words["draft"] not in seen

@@ -23,6 +23,7 @@ from webapp.reports.pictures import (
     KIND_NAMES,
     MEASURE_STATUS_NAMES,
     MEASURE_TYPE_NAMES,
+    SEVERITY_NAMES,
     STATUS_NAMES,
     TOPIC_NAMES,
 )
@@ -125,8 +126,8 @@ def _build(story: list[Any], title: str, lang: str) -> bytes:
 
 
 def render_city_pdf(period: Any, reported: list[Any], png: bytes | None, *, lang: str = "sv") -> bytes:
-    """The city's picture of a period (`city.period`): every district's status per topic, the counts by kind, the
-    map of the reported annotations and their list."""
+    """The city's picture of a period (`city.period`): every district's status per topic, who submitted each
+    picture and when, the counts by kind and by severity, the map of the reported annotations and their list."""
     st = _styles()
     g = lambda msgid, **kw: gettext_in(lang, msgid, **kw)  # noqa: E731
     heading = g(N_("The city's picture"))
@@ -143,6 +144,7 @@ def render_city_pdf(period: Any, reported: list[Any], png: bytes | None, *, lang
                               ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#cccccc")),
                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f3f7"))]))
     story.append(grid)
+    story += _submissions(period, g, st)
     story.append(_p(g(N_("What the reported pictures hold")), st["h2"]))
     kinds = list(KIND_NAMES)
     counts = [[_p(g(N_("District")), st["label"])] + [_p(g(KIND_NAMES[k]), st["label"]) for k in kinds]
@@ -154,6 +156,7 @@ def render_city_pdf(period: Any, reported: list[Any], png: bytes | None, *, lang
     table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#cccccc")),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f3f7"))]))
     story.append(table)
+    story += _severities(period, g, st)
     if png:
         story += [Spacer(1, 8), Image(io.BytesIO(png), width=WIDTH, height=WIDTH * MAP_PX[1] / MAP_PX[0])]
     if reported:
@@ -172,3 +175,39 @@ def render_city_pdf(period: Any, reported: list[Any], png: bytes | None, *, lang
                                      ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#cccccc"))]))
         story += [_p(g(N_("Annotations")), st["h2"]), listing]
     return _build(story, title, lang)
+
+
+_LINES = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                     ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#cccccc")),
+                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f3f7"))])
+
+
+def _submissions(period: Any, g: Any, st: dict) -> list[Any]:
+    """A row per district and topic with a picture the reader may see: its status, who last submitted it and when
+    (a dash for a draft never submitted)."""
+    found = [(row.name, topic, cell) for row in period.rows for topic, cell in row.cells.items()
+             if cell.picture is not None]
+    if not found:
+        return []
+    lines = [[_p(g(h), st["label"]) for h in (N_("District"), N_("Topic"), N_("Status"), N_("Submitted by"),
+                                                N_("Submitted"))]]
+    for name, topic, cell in found:
+        lines.append([_p(name, st["base"]), _p(g(TOPIC_NAMES[topic]), st["base"]),
+                      _p(g(STATUS_NAMES[cell.status]), st["base"]), _p(cell.submitted_by or "–", st["small"]),
+                      _p(fmt.date_time(cell.submitted_at), st["small"])])
+    table = Table(lines, colWidths=[3.6 * cm, 3.2 * cm, 2.2 * cm, WIDTH - 12.4 * cm, 3.4 * cm], repeatRows=1)
+    table.setStyle(_LINES)
+    return [_p(g(N_("Who submitted each picture and when")), st["h2"]), table]
+
+
+def _severities(period: Any, g: Any, st: dict) -> list[Any]:
+    """The reported pictures' annotations per district by severity, 1 (low) to 4 (very high), with the total."""
+    lines = [[_p(g(N_("District")), st["label"])] + [_p(g(SEVERITY_NAMES[s]), st["label"]) for s in SEVERITY_NAMES]
+             + [_p(g(N_("Total")), st["label"])]]
+    for row in period.rows:
+        lines.append([_p(row.name, st["base"])] + [_p(str(row.by_severity.get(s, 0)), st["base"])
+                                                    for s in SEVERITY_NAMES] + [_p(str(row.total), st["base"])])
+    first, columns = 4.2 * cm, len(SEVERITY_NAMES) + 1
+    table = Table(lines, colWidths=[first] + [(WIDTH - first) / columns] * columns, repeatRows=1)
+    table.setStyle(_LINES)
+    return [Spacer(1, 6), _p(g(N_("By severity")), st["label"]), Spacer(1, 3), table]

@@ -102,7 +102,10 @@ def _geometry(feature: Any, *, max_vertices: int, crs: int):
 
 
 def _editable(session: Session, picture_id: int, user: User | None, role: str) -> pictures.Picture:
-    picture = pictures.get(session, picture_id, user, role)
+    """The picture, locked (FOR UPDATE) until the transaction ends, if `user` may change what is drawn on it now:
+    a submit, return or accept of the same picture waits for this write to commit, and this write waits for
+    theirs and then sees the new status, so no annotation changes on a picture that is no longer editable."""
+    picture = pictures.get(session, picture_id, user, role, lock=True)
     pictures.assert_editable(user, picture)
     return picture
 

@@ -74,7 +74,7 @@ def clusters(session: Session, picture_id: int, user: User | None, role: str) ->
 def take(session: Session, picture_id: int, body: Any, user: User | None, role: str) -> dict[str, Any]:
     """A hotspot annotation from hot cells of a current run ({"run": id, "cells": ["<run>_<i>_<j>", …], optional
     "title", "severity"}): their shape, and the run's statistics attached."""
-    picture = pictures.get(session, picture_id, user, role)
+    picture = pictures.get(session, picture_id, user, role, lock=True)  # a submit waits until the drawing is in
     pictures.assert_editable(user, picture)
     if not isinstance(body, dict):
         raise drawings.bad('Send {"run": <id>, "cells": ["<run>_<i>_<j>", ...]}.')
