@@ -1,12 +1,17 @@
 """The incident import reports every row it refuses and why (bad dates, bad coordinates, positions outside the
-area, swapped lon/lat, duplicates by the export's id or as identical rows) and imports nothing then; each incident
-keeps a stable source id, so the same file imported again gives the same incidents."""
+area or beyond the districts, swapped lon/lat, duplicates by the export's id or as identical rows) and imports nothing
+then; each incident keeps a stable source id, so the same file imported again gives the same incidents."""
 from __future__ import annotations
 
+import time
+
+import numpy as np
 import pytest
+import shapely
 from sqlalchemy import text
 
 from webapp.errors import ProblemError
+from webapp.services import districts
 from webapp.services.imports import incidents
 
 
@@ -64,3 +69,36 @@ def test_the_same_file_imported_again_gives_the_same_incidents(db_session, tmp_p
                      "own.csv")
     incidents.import_csv(db_session, with_ids)
     assert ids(db_session) == ["K-1"]
+
+
+def test_positions_beyond_the_districts_are_refused_and_those_within_the_tolerance_kept(db_session, tmp_path):
+    city = districts.city_area(db_session)
+    x1 = city.bounds[2]
+    east = next(y for x, y in shapely.get_coordinates(city) if x == x1)   # the city's easternmost vertex
+    before = ids(db_session)[:5]
+    path = write(tmp_path, "id,occurred_at,category,x,y\n"
+                           f"B1,2026-05-01 22:30,theft,674000,6580000\n"
+                           f"B2,2026-05-01 22:30,theft,{x1 + 50},{east}\n"               # 50 m out: kept
+                           f"B3,2026-05-01 22:30,theft,{x1 + 150},{east}\n"              # 150 m out
+                           "B4,2026-05-01 22:30,theft,650000,6640000\n")                 # Uppsala: in Sweden
+    with pytest.raises(ProblemError) as refused:
+        incidents.import_csv(db_session, path)
+    rows = refused.value.extra["refused_rows"]
+    assert [(r["line"], r["reason"]) for r in rows] == [(4, "outside the city"), (5, "outside the city")]
+    assert rows[0]["detail"].startswith(f"Line 4: the position lies more than {incidents.CITY_TOLERANCE_M:.0f} m "
+                                        "outside every district")
+    assert "nothing was imported" in refused.value.detail and ids(db_session)[:5] == before
+    kept = write(tmp_path, "".join(path.read_text().splitlines(keepends=True)[:3]), "kept.csv")
+    assert incidents.import_csv(db_session, kept).count == 2
+    assert ids(db_session) == ["B1", "B2"]
+
+
+def test_the_city_test_takes_a_million_points_at_once():
+    city = shapely.box(0, 0, 10_000, 10_000).difference(shapely.box(4_000, 4_000, 6_000, 6_000))
+    rng = np.random.default_rng(1)
+    xs, ys = rng.uniform(-1_000, 11_000, 1_000_000), rng.uniform(-1_000, 11_000, 1_000_000)
+    started = time.perf_counter()
+    inside = incidents.in_city(city, xs, ys)
+    assert time.perf_counter() - started < 5
+    expected = shapely.dwithin(city, shapely.points(xs[:20_000], ys[:20_000]), incidents.CITY_TOLERANCE_M)
+    assert (inside[:20_000] == expected).all() and 0 < inside.sum() < len(xs)

@@ -1,5 +1,6 @@
 """The site check on synthetic layers with known answers, its boundaries, bad input, and the API."""
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from webapp.services.imports.layers import register_raster, replace_features
 from webapp.services.site_check import SiteInput, evaluate
 
 RULES = SiteRules()
+ROOT = Path(__file__).resolve().parents[2]
 # A test route running east–west across Södermalm (demo district 11), y = 6 578 000.
 ROUTE_Y = 6_578_000.0
 ROUTE = LineString([(672_000, ROUTE_Y), (677_000, ROUTE_Y)])
@@ -238,3 +240,39 @@ def test_rerun_after_a_new_layer_version_shows_what_changed(client, db_session, 
 def test_an_unknown_check_is_a_404_problem(client):
     response = client.get("/api/site-checks/999999")
     assert response.status_code == 404 and response.mimetype == PROBLEM_JSON
+
+
+def test_the_site_check_bench_runs_its_bare_reads_and_its_largest_site_is_one_the_api_takes(db_session):
+    """scripts/bench_site_check.py (run by hand) against the test database: its bare reads bind every parameter of
+    the statements they share with the hazards, and its --largest site passes the API's gate (vertex and area
+    limits) and is the comb the nearby tests use."""
+    import importlib.util
+
+    import rasterio
+    import shapely
+    import shapely.affinity
+
+    from tests.geo.test_nearby import comb
+    from webapp.config import Settings
+    from webapp.services.catalog import visible_layers
+    from webapp.services.site_check import site_input
+
+    spec = importlib.util.spec_from_file_location("bench_site_check", ROOT / "scripts" / "bench_site_check.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    layers = {info.slug: info for info in visible_layers(db_session, "viewer")}
+    rasters = {slug: rasterio.open(layers[slug].raster.path) for slug in ("flood", "heat")}
+    try:
+        for site in (Point(674_000, 6_578_500).buffer(50), box(674_000, 6_578_500, 674_100, 6_578_600)):
+            bench.bare(db_session, layers, rasters, site)
+    finally:
+        for src in rasters.values():
+            src.close()
+    largest = bench.comb(1249)
+    assert largest.equals(comb(1249))
+    moved = shapely.affinity.translate(largest, 671_000, 6_577_000)
+    body = {"type": "Feature", "properties": {"land_use": "C", "buffer_m": 0},
+            "geometry": shapely.geometry.mapping(transform_geom(moved, SWEREF99TM, WGS84))}
+    site = site_input(body, RULES, max_vertices=Settings().max_vertices)
+    assert site.area().area == pytest.approx(largest.area, rel=1e-3)
+    assert shapely.get_num_coordinates(site.geom) > 4_900

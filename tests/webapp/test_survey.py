@@ -1,16 +1,18 @@
 """Perceived safety: the survey import (codes or names, decimal commas, populations; all or nothing, with the line
-of the first bad row), a re-import replacing what it repeats, the divergence flag, the demo survey, the page in
-both languages and the command's one Error line."""
+of the first bad row), a re-import replacing what it repeats, the divergence flag, the recorded crime beside it (not
+the accidents), the demo survey, the page in both languages and the command's one Error line."""
 from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
+from layers.accidents import DEFINITION as ACCIDENTS
 from webapp import db
 from webapp.cli import main
 from webapp.errors import ProblemError
 from webapp.services import survey
+from webapp.services.imports import incidents
 
 HEADER = "district;year;indicator;question;value;sample_size;population;source\n"
 
@@ -114,3 +116,20 @@ def test_the_survey_is_an_ogc_collection_for_a_map_coloured_by_the_indicator(cli
     one = client.get(f"/ogc/collections/survey/items/{features[0]['id']}?f=json").get_json()
     assert one["properties"] == features[0]["properties"]
     assert client.get("/ogc/collections/survey/items/nothing_here?f=json").status_code == 404
+
+
+def test_the_recorded_rate_counts_crime_and_not_accidents(db_session):
+    indicator, _, years = survey.indicators(db_session)[0]
+    year = years[0]
+    x, y = db_session.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM district "
+                                   "WHERE code = '11') AS s")).one()
+    crimes = db_session.execute(text(
+        "SELECT count(*) FROM incident AS i JOIN district AS d ON d.id = i.district_id WHERE d.code = '11' "
+        "AND i.layer = 'crime' AND extract(year FROM i.occurred_at AT TIME ZONE 'Europe/Stockholm') = :year"),
+        {"year": year}).scalar_one()
+    before = next(r for r in survey.overview(db_session, indicator, year) if r.code == "11")
+    assert before.incidents == (crimes if crimes >= 5 else None)
+    incidents.replace_all(db_session, [(f"{year}-06-01T12:00:00+02:00", "traffic", x + i, y) for i in range(50)],
+                          source="test", is_demo=False, layer=ACCIDENTS)
+    after = next(r for r in survey.overview(db_session, indicator, year) if r.code == "11")
+    assert (after.incidents, after.rate) == (before.incidents, before.rate)

@@ -148,6 +148,15 @@ def k_anonymous(counts: dict[str, int], order: list[str], k: int) -> tuple[list[
     return shown, [c for c in order if c in pooled] + [c for c in pooled if c not in order], pool
 
 
+def _under_k(shown: str, radius_m: float, months: int, expected: float) -> dict[str, str]:
+    """The sentence for a count under k: the count as "< k" and the expected count, no ratio; in the words of the
+    report's rows ("Reported incidents (within 250 m, 12 months): < 5. Expected at the city's average: 0.4.")."""
+    label, within, period = both("Reported incidents"), both("within"), both(", %(months)s months", months=months)
+    average, number = both("Expected at the city's average"), decimals(expected)
+    return {lang: f"{label[lang]} ({within[lang]} {radius_m:.0f} m{period[lang]}): {shown}. {average[lang]}: "
+                  f"{number[lang]}." for lang in LANGUAGES}
+
+
 class IncidentLayer(Evaluator):
     """An incident layer (crime, accidents): the same site check, tiles, import, OGC collections and privacy; a
     subclass gives its own words (English msgids) and its demo size."""
@@ -180,19 +189,30 @@ class IncidentLayer(Evaluator):
         city_count, city_area = city_baseline(ctx.session, info.version, r.months, slug)
         expected = city_count * nearby.buffered_area(ctx.area, r.radius_m) / city_area if city_area else 0.0
         ratio = count / expected if expected > 0 else 0.0
-        shown = count if count >= r.k_anonymity else f"< {r.k_anonymity}"
+        # A count under k is shown as "< k" and nothing else may give it back: the ratio times the expected count
+        # would, and so would a level read from the ratio (with 0.5 expected, 1, 2 and 3 incidents give three
+        # different levels). So the ratio is withheld and the density gives the lowest level, the same for every
+        # count under k: fewer than k incidents a year near a site is few in absolute terms. The expected count
+        # stays: it comes from the city's total and the site's size alone.
+        protected = count < r.k_anonymity
+        shown = f"< {r.k_anonymity}" if protected else count
         computed = hotspots.at_site(ctx.session, ctx.area, slug)
         drawn = ctx.pictures["hotspots_by_layer"].get(slug, 0) if ctx.pictures is not None else None
         values = {"incidents_within_radius": shown, "radius_m": r.radius_m, "months": r.months,
-                  "city_average_expected": round(expected, 1), "ratio_to_city_average": round(ratio, 2),
-                  "computed_hotspots": computed["cells"] if computed else "no data yet",
-                  "drawn_hotspots": drawn if drawn is not None else "no data yet"}
+                  "city_average_expected": round(expected, 1)}
+        if not protected:
+            values["ratio_to_city_average"] = round(ratio, 2)
+        values |= {"computed_hotspots": computed["cells"] if computed else "no data yet",
+                   "drawn_hotspots": drawn if drawn is not None else "no data yet"}
         if computed:
             values |= {"hotspot_confidence": hotspots.CONFIDENCE.get(computed["class"]), "hotspot_z": computed["z"],
                        "hotspot_period": computed["run"].period, "hotspot_run": computed["run"].id}
-        found = both("%(count)s reported incidents within %(radius)s m in the last %(months)s months, %(ratio)s times "
-                     "the city's average for an area of that size.", count=shown, radius=f"{r.radius_m:.0f}",
-                     months=r.months, ratio=decimals(ratio))
+        if protected:
+            found = _under_k(shown, r.radius_m, r.months, expected)
+        else:
+            found = both("%(count)s reported incidents within %(radius)s m in the last %(months)s months, %(ratio)s "
+                         "times the city's average for an area of that size.", count=shown,
+                         radius=f"{r.radius_m:.0f}", months=r.months, ratio=decimals(ratio))
         if computed is None:
             spots = both("Computed hotspots: no data yet.")
         elif computed["cells"]:
@@ -211,7 +231,7 @@ class IncidentLayer(Evaluator):
                     at95={lang: LEVEL_WORDS[lang][level_at(2, r.hotspot_levels)] for lang in LANGUAGES},
                     at99={lang: LEVEL_WORDS[lang][level_at(3, r.hotspot_levels)] for lang in LANGUAGES},
                     drawn={lang: LEVEL_WORDS[lang][r.drawn_hotspot_level] for lang in LANGUAGES})
-        candidates = [level_at(ratio, r.ratio_levels)]
+        candidates = [LEVELS[0] if protected else level_at(ratio, r.ratio_levels)]
         if computed and computed["cells"]:
             candidates.append(level_at(computed["class"], r.hotspot_levels))
         if drawn:
@@ -228,7 +248,9 @@ class IncidentLayer(Evaluator):
             Row(both("Reported incidents"), "count", v.value("incidents_within_radius"),
                 detail=(both("within"), ("distance_m", v.value("radius_m", 0)), months)),
             Row(both("Expected at the city's average"), "number", v.value("city_average_expected")),
-            Row(both("Compared with the city's average"), "ratio", v.value("ratio_to_city_average")),
+            # Only beside a count that is shown: a check saved before the ratio was withheld under k holds it still.
+            *([Row(both("Compared with the city's average"), "ratio", v.value("ratio_to_city_average"))]
+              if isinstance(v.value("incidents_within_radius"), int) else []),
             Row(both("Computed hotspot cells at the site"), "count" if isinstance(v.value("computed_hotspots"), int)
                 else "text", v.value("computed_hotspots"),
                 detail=(both("highest confidence"), ("text", v.value("hotspot_confidence")))

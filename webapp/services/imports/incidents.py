@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from layers.base import LayerDefinition
 from layers.crime import CELL_SIZES_M
 from layers.crime import DEFINITION as CRIME
 from webapp.errors import ProblemError
-from webapp.services import catalog
+from webapp.services import catalog, districts
 from webapp.services.hotspots import compute as hotspot_compute
 from webapp.services.imports import csv_dialect, refused
 from webapp.services.imports.categories import Categories, read_map
@@ -37,6 +38,11 @@ ID_FIELDS = ("id", "source_id", "incident_id", "hÃ¤ndelse_id", "handelse_id", "Ã
 # How many refused rows a refusal lists (the problem's `refused_rows`; the message names the first few).
 REFUSED_LISTED = 100
 X_FIELDS, Y_FIELDS = ("x", "e", "easting", "east", "x_sweref"), ("y", "n", "northing", "north", "y_sweref")
+# How far outside every district an incident may lie and still be imported. The district boundaries are generalised
+# (a shoreline or a boundary street drawn a few tens of metres off) and the incident system places an incident at a
+# geocoded address or a rounded position, so a report on a quay, a bridge or the city's edge lands just outside; a
+# point further out is in another municipality or has a wrong CRS. 100 m keeps the first and refuses the second.
+CITY_TOLERANCE_M = 100.0
 
 
 def replace_all(session: Session, rows: Iterable[tuple], *, source: str, is_demo: bool,
@@ -101,6 +107,14 @@ def rebuild_cells(session: Session, layer: str) -> None:
     """), {"sizes": list(CELL_SIZES_M), "layer": layer})
 
 
+def in_city(city: shapely.Geometry, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Which of the points (EPSG:3006) lie within CITY_TOLERANCE_M of the city (the districts together), for a
+    million points at once: one buffer of the city, prepared, tested against the coordinate arrays."""
+    area = shapely.buffer(city, CITY_TOLERANCE_M)
+    shapely.prepare(area)
+    return shapely.intersects_xy(area, xs, ys)
+
+
 def _field(header: list[str], wanted: str | None, candidates: tuple[str, ...]) -> str | None:
     lowered = {h.lower().strip(): h for h in header}
     if wanted:
@@ -150,7 +164,8 @@ def import_csv(session: Session, path: Path, *, source: str | None = None, crs: 
                layer: LayerDefinition = CRIME) -> LayerImport:
     """Replace the incidents with those of a CSV: time, category, and lon/lat or x/y (SWEREF 99 TM unless `crs`).
     Categories go to classes through `category_map` (the city's own values) first. The CSV is UTF-8 unless
-    `encoding`. Any bad row refuses the whole file, naming the line."""
+    `encoding`. Any bad row refuses the whole file, naming the line: among them positions outside SWEREF 99 TM's
+    area and, once there are districts, more than CITY_TOLERANCE_M outside every district."""
     started = time.perf_counter()
     categorise = Categories(read_map(category_map, layer) if category_map is not None else None, layer)
     try:
@@ -232,6 +247,13 @@ def import_csv(session: Session, path: Path, *, source: str | None = None, crs: 
         else:
             refusals.add(lines[k], "outside the area", f"Line {lines[k]}: the position lies outside SWEREF 99 TM's "
                          f"area; {'are lon and lat swapped?' if use_lonlat else 'is the CRS right (--crs)?'}")
+    city = districts.city_area(session)   # None before the districts are imported: nothing to check against
+    unchecked = "" if city is not None else "no districts yet: positions checked against SWEREF 99 TM's area only"
+    beyond = ~outside & ~in_city(city, ex, ny) if city is not None else np.zeros(len(xs), dtype=bool)
+    for k in np.flatnonzero(beyond):
+        refusals.add(lines[k], "outside the city", f"Line {lines[k]}: the position lies more than "
+                     f"{CITY_TOLERANCE_M:.0f} m outside every district; is it in this city"
+                     f"{'?' if use_lonlat else ', and is the CRS right (--crs)?'}")
     refusals.raise_if_any(path)
     version, count = replace_all(session, zip(times, categories, ex.tolist(), ny.tolist(), ids, strict=True),
                                  source=source or f"Imported from {path.name}", is_demo=False, layer=layer)
@@ -241,4 +263,4 @@ def import_csv(session: Session, path: Path, *, source: str | None = None, crs: 
                                                      float(ny.max()))),
                        seconds=round(time.perf_counter() - started, 2),
                        notes=tuple(note for note in (mapped, categorise.other_summary(),
-                                                     last_hotspots(session).summary()) if note))
+                                                     last_hotspots(session).summary(), unchecked) if note))

@@ -1,5 +1,5 @@
 """Perceived safety (trygghetsmätningen, Stockholmsenkäten): survey results per district and year imported from
-CSV, set beside the incidents recorded there per 1,000 residents, and the districts where the two diverge."""
+CSV, set beside the crimes recorded there per 1,000 residents, and the districts where the two diverge."""
 from __future__ import annotations
 
 import csv
@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from layers.crime import DEFINITION as CRIME
 from layers.crime import K_ANONYMITY
 from webapp.services.imports import csv_dialect, refused
 
@@ -18,6 +19,9 @@ OPTIONAL = ("sample_size", "population", "source")
 # A district is flagged when its indicator and its recorded rate, each standardised over the districts, lie at
 # least this many standard deviations apart (Riskkarta's default).
 DIVERGENCE_SD = 1.5
+# The recorded side of the comparison: reported crime only. The other incident layers (accidents) share the
+# incident table but say nothing about how safe from crime a district feels.
+RECORDED_LAYER = CRIME.slug
 MAX_FIELD = 2000
 _INDICATOR_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -185,18 +189,18 @@ def is_demo(session: Session, indicator: str, year: int) -> bool:
 
 
 def overview(session: Session, indicator: str, year: int) -> list[DistrictSafety]:
-    """Every district with the indicator of the year, the incidents recorded in that year per 1,000 residents,
-    and the divergence flag."""
+    """Every district with the indicator of the year, the crimes recorded in that year per 1,000 residents (the
+    crime layer's incidents, not the accidents'), and the divergence flag."""
     rows = session.execute(text("""
         SELECT d.code, d.name, s.value, s.sample_size, p.population,
-               (SELECT count(*) FROM incident AS i WHERE i.district_id = d.id
+               (SELECT count(*) FROM incident AS i WHERE i.district_id = d.id AND i.layer = :layer
                   AND i.occurred_at >= make_timestamptz(:year, 1, 1, 0, 0, 0, 'Europe/Stockholm')
                   AND i.occurred_at < make_timestamptz(:year + 1, 1, 1, 0, 0, 0, 'Europe/Stockholm'))
         FROM district AS d
         LEFT JOIN survey_result AS s ON s.district_code = d.code AND s.year = :year AND s.indicator = :indicator
         LEFT JOIN district_population AS p ON p.district_code = d.code AND p.year = :year
         ORDER BY d.name
-    """), {"indicator": indicator, "year": year}).all()
+    """), {"indicator": indicator, "year": year, "layer": RECORDED_LAYER}).all()
     found = []
     for code, name, value, sample, population, count in rows:
         shown = int(count) if count >= K_ANONYMITY else None
@@ -231,9 +235,10 @@ def load_demo(session: Session, data_dir: Path) -> SurveyImport | None:
     from layers.demo_survey import DEMO_SURVEY_SOURCE, survey_rows
 
     rows = session.execute(text("""
-        SELECT d.code, ST_Area(d.geom) / 1e6, (SELECT count(*) FROM incident AS i WHERE i.district_id = d.id)
+        SELECT d.code, ST_Area(d.geom) / 1e6,
+               (SELECT count(*) FROM incident AS i WHERE i.district_id = d.id AND i.layer = :layer)
         FROM district AS d
-    """)).all()
+    """), {"layer": RECORDED_LAYER}).all()
     if not rows:
         return None
     people = {code: max(area, 0.5) * 6000 for code, area, _ in rows}
