@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import os
 import socket
@@ -133,9 +134,9 @@ def main() -> None:
     parser.add_argument("--restart-db", action="store_true", help="stop and start PostgreSQL half way")
     parser.add_argument("--json", type=Path, default=ROOT / ".riskkarta" / "load_test.json")
     args = parser.parse_args()
-    try:
-        import locust  # noqa: F401
-    except ImportError:
+    # Only looked for, not imported: locust patches the standard library (gevent) and must be first to load, which
+    # it is in its own process below.
+    if importlib.util.find_spec("locust") is None:
         fail("locust is not installed: .venv/bin/pip install -e '.[load]'")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -181,7 +182,31 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        clean_up(picture if "picture" in locals() else None, created="made" in locals() and made.status_code == 201)
     report(rows, seen, args)
+
+
+def clean_up(picture: str | None, created: bool) -> None:
+    """Leave the database as it was: the run's saved checks and annotations gone (its picture too if it made it),
+    its tokens revoked."""
+    from sqlalchemy import text
+
+    from webapp.config import Settings
+    from webapp.db import make_engine
+
+    engine = make_engine(Settings.from_env().owner_url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM site_check WHERE title = 'Lasttest'"))
+        if picture:
+            picture_id = int(picture.rstrip("/").rsplit("/", 1)[1])
+            connection.execute(text("DELETE FROM annotation WHERE picture_id = :p AND title = 'Lasttest'"),
+                               {"p": picture_id})
+            if created:
+                connection.execute(text("DELETE FROM situation_picture WHERE id = :p AND NOT EXISTS "
+                                        "(SELECT 1 FROM annotation WHERE picture_id = :p)"), {"p": picture_id})
+        connection.execute(text("UPDATE api_token SET revoked_at = now() WHERE name = 'load test' "
+                                "AND revoked_at IS NULL"))
+    engine.dispose()
 
 
 def report(rows: list[dict], seen: dict, args) -> None:
