@@ -66,6 +66,18 @@ def test_two_clients_on_one_annotation_one_gets_412_and_nothing_is_lost(client, 
     assert client.patch(url, json={"properties": {"title": "x"}}, headers=heads["member"]).status_code == 428
 
 
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_a_change_that_names_a_property_outside_properties_is_refused_not_ignored(client, setup, method):
+    picture, heads = setup
+    url = client.post(picture + "/annotations", json=feature(), headers=heads["member"]).headers["Location"]
+    body = {"severity": 4} if method == "patch" else {**feature(), "severity": 4}
+    refused = getattr(client, method)(url, json=body, headers=heads["member"] | {"If-Match": '"1"'})
+    assert refused.status_code == 422 and refused.mimetype == PROBLEM_JSON
+    assert "severity" in refused.get_json()["detail"] and refused.get_json()["pointer"] == "/severity"
+    after = client.get(url, headers=heads["member"])
+    assert after.headers["ETag"] == '"1"'  # nothing changed, not even the version
+
+
 def test_only_the_pictures_own_committee_draws_and_only_while_it_may_change(client, setup):
     picture, heads = setup
     assert client.post(picture + "/annotations", json=feature(), headers=heads["other"]).status_code == 404

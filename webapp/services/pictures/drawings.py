@@ -21,6 +21,8 @@ KINDS = ("hotspot", "incident_area", "measure", "risk_object", "observation")
 MEASURE_TYPES = ("situational", "social")
 MEASURE_STATUSES = ("planned", "started", "done")
 TYPES = frozenset({"Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon"})
+# The members a Feature sent to PUT or PATCH may have (the id and bbox a client read back are ignored).
+_FEATURE_MEMBERS = frozenset({"type", "id", "bbox", "geometry", "properties"})
 _PROPS = ("kind", "severity", "title", "body", "measure_type", "responsible", "measure_status", "valid_from",
           "valid_to")
 _SELECT = ("SELECT a.id, a.picture_id, a.kind, a.severity, a.title, a.body, a.measure_type, a.responsible, "
@@ -154,6 +156,10 @@ def update(session: Session, picture_id: int, annotation_id: int, feature: Any, 
     _check(current, if_match)
     if not isinstance(feature, dict):
         raise bad("Send a GeoJSON Feature (PUT) or the members to change (PATCH).")
+    stray = sorted(set(feature) - _FEATURE_MEMBERS)
+    if stray:  # e.g. {"severity": 4}: never a silent no-op that still bumps the version
+        raise bad(f"Unknown members {', '.join(stray)}: a change names geometry and/or properties "
+                  f'(e.g. {{"properties": {{"{stray[0]}": …}}}}).', f"/{stray[0]}")
     props = feature.get("properties") or {}
     if not isinstance(props, dict):
         raise bad("properties must be an object.", "/properties")
