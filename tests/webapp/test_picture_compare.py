@@ -2,6 +2,8 @@
 moves beyond the tolerance and re-ratings, matched through copy-forward links across a period in between."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import PICTURE_PEOPLE, token_headers
@@ -100,6 +102,8 @@ def test_the_compare_page_shows_the_changes_on_a_map_and_as_a_table(client, head
     table = page.split("<tbody>")[1].split("</tbody>")[0]
     assert table.index("Ny") < table.index("Borttagen") < table.index("Flyttad") < table.index("Omvärderad")
     assert "2 → 4" in table and "Planerad → Klar" in table
+    moved = re.search(r"<td>(\d+[.,]\d)</td></tr>", table.split("Flyttad", 1)[1]).group(1)
+    assert "," in moved, moved                                    # the distance with the Swedish decimal mark
     assert '"what": "Flyttad"' in page                            # the map's tooltip: the change in words
     missing = client.get("/pictures/compare?" + query, headers=heads["other"])
     assert missing.status_code == 404 and "Inget att jämföra" in missing.get_data(as_text=True)
