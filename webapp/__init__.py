@@ -49,6 +49,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     from webapp.api import bp as api_bp
     from webapp.api.city import bp as city_bp
     from webapp.api.coordinates import bp as coordinates_bp
+    from webapp.api.imports import bp as imports_bp
     from webapp.api.pictures import bp as pictures_bp
     from webapp.api.site_checks import bp as site_checks_bp
     from webapp.api.statistics import bp as statistics_bp
@@ -60,6 +61,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(city_bp)
     app.register_blueprint(coordinates_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(pictures_bp)
     app.register_blueprint(site_checks_bp)
     app.register_blueprint(statistics_bp)

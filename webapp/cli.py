@@ -148,13 +148,11 @@ def import_() -> None:
 @_fail_on_problem
 def import_districts(file: Path, **options) -> None:
     """Import district areas from GeoJSON, GeoPackage or a zipped Shapefile, in any declared CRS."""
+    from webapp.services.imports import summary
+
     result = _in_worker("districts", "districts", file=file, options=options)
-    west, south, east, north = result.bounds_lonlat
-    demo = f"{result.demo_replaced} demo districts replaced; " if result.demo_replaced else ""
-    moved = f"{result.incidents_reassigned} incidents re-assigned; " if result.incidents_reassigned else ""
-    click.echo(f"districts: {result.features} read from {file.name} ({result.source_crs}); "
-               f"{result.inserted} new, {result.updated} updated, {result.removed} removed, "
-               f"{result.repaired} repaired; {demo}{moved}lon {west}–{east}, lat {south}–{north}; {result.seconds} s")
+    for line in summary.districts_lines(file.name, result):
+        click.echo(line)
 
 
 @import_.command("layer")
@@ -193,11 +191,11 @@ def import_layer(slug: str, file: Path, source_layer: str | None, class_field: s
         with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
             yield bar.update
 
+    from webapp.services.imports import summary
+
     result = _in_worker("layer", slug, progress=progress, slug=slug, file=file, options=options)
-    bounds = "no bounds" if result.bounds_lonlat is None else "lon {0}–{2}, lat {1}–{3}".format(*result.bounds_lonlat)
-    click.echo(f"{slug}: version {result.version}; {_counted(result)}; {bounds}; {result.seconds} s")
-    for note in result.notes:
-        click.echo(f"{slug}: {note}")
+    for line in summary.layer_lines(slug, result):
+        click.echo(line)
 
 
 @import_.command("survey")
@@ -220,23 +218,6 @@ def _in_worker(job: str, lock: str, **kwargs):
     settings = Settings.from_env()
     limits = worker.Limits(memory_mb=settings.import_memory_mb, timeout_s=settings.import_timeout_s)
     return worker.run(job, lock, database_url=settings.owner_url, limits=limits, **kwargs)
-
-
-def _counted(result) -> str:
-    """What an import holds, as its result says: "1,204 features, 3 repaired", "100,000 incidents", or a
-    raster's "12,212 × 12,212 cells of 2 m (24.4 × 24.4 km)"."""
-    if result.grid is not None:
-        g = result.grid
-        return f"{g.width:,} × {g.height:,} cells of {round(g.cell_m, 2):g} m ({_extent(g.width_m, g.height_m)})"
-    counted = f"{result.count:,} {result.unit}{'' if result.count == 1 else 's'}"
-    return counted if result.repaired is None else f"{counted}, {result.repaired:,} repaired"
-
-
-def _extent(width_m: float, height_m: float) -> str:
-    """The ground a raster covers: "24.4 × 24.4 km", or "840 × 560 m" below a kilometre."""
-    if max(width_m, height_m) >= 1000:
-        return f"{width_m / 1000:,.1f} × {height_m / 1000:,.1f} km"
-    return f"{width_m:,.0f} × {height_m:,.0f} m"
 
 
 @main.group()

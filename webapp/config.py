@@ -77,6 +77,7 @@ class Settings:
     rate_site_checks: str = "30/minute"
     rate_reports: str = "30/minute"
     rate_tile_misses: str = "3000/minute"
+    rate_imports: str = "10/hour"
     # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none; the client's address is the peer's).
     proxy_hops: int = 0
     # No statement of a web request runs longer than this (a 503 with Retry-After instead); 0 turns it off.
@@ -144,6 +145,7 @@ class Settings:
             rate_site_checks=env.get("RISKKARTA_RATE_SITE_CHECKS", "30/minute"),
             rate_reports=env.get("RISKKARTA_RATE_REPORTS", "30/minute"),
             rate_tile_misses=env.get("RISKKARTA_RATE_TILE_MISSES", "3000/minute"),
+            rate_imports=env.get("RISKKARTA_RATE_IMPORTS", "10/hour"),
             proxy_hops=_int("RISKKARTA_PROXY_HOPS", 0),
             import_timeout_s=_int("RISKKARTA_IMPORT_TIMEOUT_S", 1_800),
             anonymous_role=env.get("RISKKARTA_ANONYMOUS_ROLE", "public"),

@@ -61,7 +61,8 @@ def get_session() -> Session:
 
 # What the web app writes; everything else it only reads. Districts, layers, incidents, hotspots and the survey
 # change only through imports and commands, which connect as the owner; the audit log only grows.
-WEB_WRITES = ("site_check", "app_user", "district_membership", "api_token", "situation_picture", "annotation")
+WEB_WRITES = ("site_check", "app_user", "district_membership", "api_token", "situation_picture", "annotation",
+              "import_job")
 WEB_APPENDS = ("audit_event",)
 
 

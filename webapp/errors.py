@@ -102,6 +102,8 @@ CONVERTERS = {
 PAGE_TEXTS = {
     400: (N_("The request could not be used"),
           N_("The address or what was sent holds something this page cannot use. Check it and try again.")),
+    401: (N_("Sign in first"), N_("This page is for signed-in users with the right role. Sign in, then try again.")),
+    403: (N_("Not allowed"), N_("Your role may not use this page. Ask an administrator if you need it.")),
     404: (N_("Not found"),
           N_("There is nothing at this address. The link may be old, or what it pointed to may have been removed.")),
     405: (N_("Not possible at this address"),

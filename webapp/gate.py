@@ -8,6 +8,9 @@
   characters (tab and line breaks allowed) and bidirectional overrides.
 - A write from a browser must come from our own origin (Origin / Sec-Fetch-Site), whatever its media type; the
   session's CSRF token is checked on top of that (webapp/auth.py).
+- A file upload (multipart/form-data) only where a view is marked `takes_uploads` (the administrator's imports); any
+  other address answers 415 without reading the body. An upload's fields are read by the view after its access
+  check (`form_fields`), so a request that may not upload is never spooled to disk.
 
 Every refusal is a 4xx problem+json (or the error page, for a browser on a page) saying what to change."""
 from __future__ import annotations
@@ -99,14 +102,43 @@ def _check_write() -> None:
         raise bad("A write must come from this service's own pages: this one came from another site "
                   f"({request.headers.get('Origin') or request.headers.get('Sec-Fetch-Site')}).", status=403,
                   type_="cross-site-write", title="Cross-site write refused")
-    form = request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
-    if form:
-        for name, value in request.form.items(multi=True):
-            for text in (name, value):
-                found = _FORBIDDEN.search(text)
-                if found:
-                    raise bad(f"The form field {name[:40]!r} holds {describe(found.group())}, which "
-                              "no text here may contain.", type_="forbidden-character", title="Forbidden character")
+    if request.mimetype == "multipart/form-data":
+        if request.url_rule is None:  # no such address (404) or method (405): routing answers
+            return
+        if not getattr(current_app.view_functions.get(request.endpoint), "takes_uploads", False):
+            raise bad("This address takes no file uploads; send what it reads (JSON, or a form) instead.",
+                      status=415, type_="unsupported-media-type", title="Unsupported media type")
+        return  # read by the view after its access check: form_fields()
+    if request.mimetype == "application/x-www-form-urlencoded":
+        _check_form()
+
+
+def _check_form() -> dict[str, str]:
+    found = {}
+    for name in request.form:
+        values = request.form.getlist(name)
+        for text in (name, *values):
+            char = _FORBIDDEN.search(text)
+            if char:
+                raise bad(f"The form field {name[:40]!r} holds {describe(char.group())}, which "
+                          "no text here may contain.", type_="forbidden-character", title="Forbidden character")
+        found[name] = values[-1]
+    return found
+
+
+def takes_uploads(view):
+    """Mark a view as one that reads multipart/form-data (a file upload); every other view refuses it (415)."""
+    view.takes_uploads = True
+    return view
+
+
+def form_fields() -> dict[str, str]:
+    """An upload's text fields through the gate (no forbidden character, one value per name; 400 otherwise)."""
+    for name in request.form:
+        if len(request.form.getlist(name)) > 1:
+            raise bad(f"The form field {name[:40]!r} is given {len(request.form.getlist(name))} times; give it "
+                      "once.", type_="repeated-parameter", title="Repeated parameter", parameter=name[:40])
+    return _check_form()
 
 
 def _refuse_constant(name: str) -> float:

@@ -399,3 +399,29 @@ class DistrictPopulation(Base):
     population: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(Text)
     is_demo: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class ImportJob(Base):
+    """An import uploaded through the web (`/admin`, `POST /api/imports`): what, by whom, its progress while the
+    worker runs, and then its summary or its problem."""
+
+    __tablename__ = "import_job"
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="ck_import_job_state"),
+        Index("ix_import_job_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(Text)
+    filename: Mapped[str] = mapped_column(Text)
+    options: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    state: Mapped[str] = mapped_column(String(16), server_default="queued")
+    done: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    total: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    label: Mapped[str | None] = mapped_column(Text, nullable=True)
+    result: Mapped[dict | None] = mapped_column(JSONB, nullable=True)
+    problem: Mapped[dict | None] = mapped_column(JSONB, nullable=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -1,6 +1,7 @@
 """Rate limits on what is expensive or guessable, per app and client, with the `limits` library (Flask-Limiter's
-engine; one moving window per limit): sign-in, site checks and their re-runs, PDF reports, and tiles that miss the
-cache (a cached tile costs nothing and is never limited). Over a limit: 429 problem+json with Retry-After.
+engine; one moving window per limit): sign-in, site checks and their re-runs, PDF reports, uploaded imports, and
+tiles that miss the cache (a cached tile costs nothing and is never limited). Over a limit: 429 problem+json with
+Retry-After.
 
 The key is the signed-in user, else the client's address (behind a proxy, set RISKKARTA_PROXY_HOPS so that the
 address is the client's, not the proxy's). The counters live in RISKKARTA_RATE_STORAGE: `memory://` counts per
@@ -20,7 +21,8 @@ from webapp.errors import ProblemError
 
 # What each limit is called, the setting that gives it, and what the refusal says was asked for too often.
 LIMITS = {"sign-in": ("rate_sign_in", "sign-in attempts"), "site-checks": ("rate_site_checks", "site checks"),
-          "reports": ("rate_reports", "PDF reports"), "tile-misses": ("rate_tile_misses", "new tiles")}
+          "reports": ("rate_reports", "PDF reports"), "tile-misses": ("rate_tile_misses", "new tiles"),
+          "imports": ("rate_imports", "uploaded imports")}
 
 
 def _key() -> str:

@@ -42,6 +42,27 @@ def _op(summary: str, params: list | None = None, ok: str = "200", media: str = 
     return op
 
 
+def _imports() -> dict:
+    """The administrator's imports: a multipart upload answered 202, then the job to poll."""
+    text = {"type": "string", "maxLength": 500}
+    upload = {"type": "object", "required": ["target", "file"], "properties": {
+        "target": {"type": "string", "enum": ["districts", *registry.LAYERS, "survey"]},
+        "file": {"type": "string", "format": "binary"},
+        "category_map": {"type": "string", "format": "binary",
+                         "description": "Incident layers only: source categories to classes (CSV or JSON)"},
+        **{name: text for name in ("source", "licence", "encoding", "layer", "name_field", "code_field",
+                                   "committee_field", "class_field", "default_class", "crs")},
+        "temperature": {"type": "string", "enum": ["surface", "air"]},
+        "replace": {"type": "boolean"}, "repair": {"type": "boolean"}}}
+    start = _op("Upload a file and import it in the background (administrators); poll the job it answers", ok="202",
+                codes=(400, 401, 403, 409, 413, 415, 422, 429), secured=True, tag="imports")
+    start["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": upload}}}
+    listed = _op("The latest uploaded imports (administrators)", codes=(401, 403), secured=True, tag="imports")
+    one = _op("An uploaded import: its state, progress, then its summary or problem", [_path("job_id")],
+              codes=(401, 403, 404), secured=True, tag="imports")
+    return {"/imports": {"get": listed, "post": start}, "/imports/{job_id}": {"get": one}}
+
+
 def document() -> dict:
     """The whole document, its server the app's own /api."""
     if_match = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
@@ -180,6 +201,7 @@ def document() -> dict:
             _q("category", {"type": "string", "maxLength": 40}), _q("layer", {"type": "string",
                                                                              "enum": ["crime", "accidents"]}),
             _q("f", {"type": "string", "enum": ["json", "csv"]})], tag="statistics")}
+    paths.update(_imports())
     lang = _q("lang", {"type": "string", "enum": ["sv", "en"]}, "Language of texts")
     for item in paths.values():
         for op in item.values():

@@ -102,4 +102,4 @@ def hotspot_panel(session, info) -> dict:
                    "classes": [(c, css, gettext_in(lang, label)) for c, css, label in HOTSPOT_CLASSES]}
 
 
-from webapp.pages import account, city, district, oidc, pictures, safety, sites, statistics  # noqa: E402,F401
+from webapp.pages import account, admin, city, district, oidc, pictures, safety, sites, statistics  # noqa: E402,F401

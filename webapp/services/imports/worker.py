@@ -8,7 +8,8 @@
   same target while one runs gets 409 at once instead of waiting and replacing it.
 
 The caller gets the job's result, or the ProblemError the job raised; progress is relayed to the caller's
-progress factory (`progress(length, label)` → a context manager yielding `update(n)`)."""
+progress factory (`progress(length, label)` → a context manager yielding `update(n)`). The audit log names the
+job's `actor`: "cli" for the command, the administrator's email for a web upload (imports/jobs.py)."""
 from __future__ import annotations
 
 import logging
@@ -33,30 +34,31 @@ class Limits:
     timeout_s: float = 1_800.0
 
 
-def _job_layer(session, progress, *, slug: str, file: Path, options) -> Any:
+def _job_layer(session, progress, *, slug: str, file: Path, options, actor: str = "cli") -> Any:
     from webapp.services import hazards
     from webapp.services.accounts import audit
 
     result = hazards.evaluator(slug).import_file(session, file, options, progress)
-    audit.record(session, "cli", "import", "layer", slug, None, {"file": file.name, **asdict(result)})
+    audit.record(session, actor, "import", "layer", slug, None, {"file": file.name, **asdict(result)})
     return result
 
 
-def _job_districts(session, progress, *, file: Path, options: dict) -> Any:
+def _job_districts(session, progress, *, file: Path, options: dict, actor: str = "cli") -> Any:
     from webapp.services.accounts import audit
     from webapp.services.districts.importer import import_districts
 
     result = import_districts(session, file, **options)
-    audit.record(session, "cli", "import", "districts", None, None, {"file": file.name, **asdict(result)})
+    audit.record(session, actor, "import", "districts", None, None, {"file": file.name, **asdict(result)})
     return result
 
 
-def _job_survey(session, progress, *, file: Path, source: str | None, encoding: str | None) -> Any:
+def _job_survey(session, progress, *, file: Path, source: str | None, encoding: str | None,
+                actor: str = "cli") -> Any:
     from webapp.services import survey
     from webapp.services.accounts import audit
 
     result = survey.import_csv(session, file, source=source, encoding=encoding)
-    audit.record(session, "cli", "import", "survey", file.name, None, {"rows": result.rows})
+    audit.record(session, actor, "import", "survey", file.name, None, {"rows": result.rows})
     return result
 
 
