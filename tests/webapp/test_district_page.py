@@ -166,11 +166,11 @@ def test_chromium_shows_the_district_page(live_server, artifacts, browser_page, 
 
 
 def test_the_viewer_links_each_district_to_its_page_and_keeps_the_geojson(client):
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/map").get_data(as_text=True)
     table = re.search(r'<table class="districts">.*?</table>', html, re.S).group(0)
     assert '<a href="/districts/11">Södermalm</a>' in table and "/api/districts/" not in table
     assert 'href="/api/districts" type="application/geo+json"' in html
-    assert '<a href="/districts/11?lang=en">Södermalm</a>' in client.get("/?lang=en").get_data(as_text=True)
+    assert '<a href="/districts/11?lang=en">Södermalm</a>' in client.get("/map?lang=en").get_data(as_text=True)
 
 
 @pytest.mark.browser
@@ -181,7 +181,7 @@ def test_chromium_opens_a_district_page_from_the_viewers_side_panel(live_server,
     summaries and the checks that touch it, in the viewer's language."""
     page, log = browser_page
     check = _post_check(page, live_server, f"Från kartan ({lang})", live_token)
-    page.goto(live_server + "/" + ("?lang=en" if lang == "en" else ""), wait_until="networkidle")
+    page.goto(live_server + "/map" + ("?lang=en" if lang == "en" else ""), wait_until="networkidle")
     page.locator("table.districts").get_by_role("link", name="Södermalm", exact=True).click()
     page.wait_for_url(re.compile(r"/districts/11(\?lang=en)?$"))
     page.wait_for_load_state("networkidle")

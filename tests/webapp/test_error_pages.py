@@ -28,7 +28,7 @@ def assert_page(response, status: int, lang: str = "sv") -> str:
     html = response.get_data(as_text=True)
     assert f'<html lang="{lang}">' in html and heading(html) == TITLES[lang][status]
     suffix = "?lang=en" if lang == "en" else ""
-    assert f'<a href="/{suffix}">' in html and f'<a href="/sites{suffix}">' in html  # the way back
+    assert f'<a href="/map{suffix}">' in html and f'<a href="/sites{suffix}">' in html  # the way back
     assert "Traceback" not in html and "File &#34;" not in html and 'File "' not in html
     assert "Accept" in response.headers.get("Vary", "")
     return html
@@ -121,7 +121,7 @@ def test_chromium_gets_a_404_page_in_the_pages_language_with_a_way_back(live_ser
     name = path.strip("/").replace("/", "_").replace("?lang=", "_")
     page.screenshot(path=str(artifacts / f"error_{name}.png"), full_page=True)
     page.locator(".ways-back a").first.click()
-    page.wait_for_url(re.compile(r"/(\?lang=en)?$"))
+    page.wait_for_url(re.compile(r"/map(\?lang=en)?$"))
     assert page.locator(".layer-list").count() == 1  # the viewer
     assert log["errors"] == [] and log["outside"] == []
     assert [f for f in log["failed"] if "999999" not in f and "nope" not in f] == []

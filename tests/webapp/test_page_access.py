@@ -80,7 +80,7 @@ def test_the_site_map_says_when_the_base_map_cannot_be_reached(settings, browser
     down = dataclasses.replace(settings, anonymous_role="viewer", basemap_url="http://127.0.0.1:9/{z}/{x}/{y}.png")
     page, log = browser_page
     with serving(down) as url:
-        for path, words in (("/sites", "Bakgrundskartan kan inte nås"), ("/?lang=en", "base map cannot be reached")):
+        for path, words in (("/sites", "Bakgrundskartan kan inte nås"), ("/map?lang=en", "base map cannot be reached")):
             page.goto(url + path, wait_until="networkidle")
             notice = page.locator(".map-notice")
             notice.wait_for()
@@ -122,5 +122,5 @@ def test_bad_paging_is_a_problem(client, query):
                                               ("en", "Riskkarta demo data: synthetic cloudburst depths")])
 def test_the_demo_datas_own_texts_speak_the_pages_language(client, as_role, lang, source):
     as_role("viewer")
-    html = client.get(f"/?lang={lang}").get_data(as_text=True)
+    html = client.get(f"/map?lang={lang}").get_data(as_text=True)
     assert html.count(source) >= 2  # the side panel and the map's attribution

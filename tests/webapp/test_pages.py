@@ -10,7 +10,7 @@ ASSET_URL = re.compile(r"""<(?:script|link|img)\b[^>]*?\b(?:src|href)\s*=\s*["']
 
 
 def test_index_lists_the_districts_and_says_they_are_demo_data(client):
-    response = client.get("/")
+    response = client.get("/map")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "13 stadsdelsområden" in html and "Demonstrationsdata" in html
@@ -18,7 +18,7 @@ def test_index_lists_the_districts_and_says_they_are_demo_data(client):
 
 
 def test_index_loads_no_external_asset(client):
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/map").get_data(as_text=True)
     urls = ASSET_URL.findall(html)
     assert any(u.endswith("/vendor/leaflet/leaflet.js") for u in urls)
     external = [u for u in urls if urlparse(u).scheme or u.startswith("//")]
@@ -36,7 +36,7 @@ def test_empty_database_says_no_data_yet(client, db_session):
     from sqlalchemy import text
 
     db_session.execute(text("DELETE FROM district"))
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/map").get_data(as_text=True)
     assert "Inga stadsdelsområden ännu" in html
 
 
@@ -44,7 +44,7 @@ def test_empty_database_says_no_data_yet(client, db_session):
 def test_chromium_draws_13_districts_offline(live_server, artifacts, browser_page):
     """13 district shapes drawn by Leaflet, names on hover, nothing fetched from outside loopback."""
     page, log = browser_page
-    page.goto(live_server + "/", wait_until="networkidle")
+    page.goto(live_server + "/map", wait_until="networkidle")
     shapes = page.locator(".leaflet-overlay-pane > svg path.leaflet-interactive")
     shapes.first.wait_for()
     assert shapes.count() == 13
@@ -61,7 +61,7 @@ def test_chromium_viewer_shows_all_five_hazards(live_server, artifacts, browser_
     """The viewer (viewer role): five layers in the panel with legend and source, raster tiles and vector tiles
     drawn, a click answers with the flood depth, and the page switches to English."""
     page, log = browser_page
-    page.goto(live_server + "/", wait_until="networkidle")
+    page.goto(live_server + "/map", wait_until="networkidle")
     panel = page.locator(".layer-list > li.layer")
     assert panel.count() == 6
     assert page.locator(".layer-list .badge.demo").count() == 6
@@ -85,7 +85,7 @@ def test_chromium_viewer_shows_all_five_hazards(live_server, artifacts, browser_
     page.mouse.click(500, 450)
     wait_for_js(page, "document.querySelectorAll('.info-popup .raster-value').length >= 2")
     assert "°C" in page.locator(".info-popup").inner_text()
-    page.goto(live_server + "/?lang=en", wait_until="networkidle")
+    page.goto(live_server + "/map?lang=en", wait_until="networkidle")
     assert "Cloudburst flooding" in page.locator(".layer-list").inner_text()
     assert log == {"outside": [], "errors": [], "failed": []}
 
@@ -104,7 +104,7 @@ def test_a_district_name_with_markup_is_shown_as_text(live_server, browser_page,
                            {"n": '<img src=x onerror="window.pwned=1">Söder'})
     try:
         page, log = browser_page
-        page.goto(live_server + "/", wait_until="networkidle")
+        page.goto(live_server + "/map", wait_until="networkidle")
         shapes = page.locator(".leaflet-overlay-pane > svg path.leaflet-interactive")
         for i in range(shapes.count()):
             shapes.nth(i).hover(force=True)
@@ -126,7 +126,7 @@ def test_the_viewer_works_when_the_base_map_cannot_be_reached(settings, browser_
     down = dataclasses.replace(settings, anonymous_role="viewer", basemap_url="http://127.0.0.1:9/{z}/{x}/{y}.png")
     page, log = browser_page
     with serving(down) as url:
-        page.goto(url + "/", wait_until="networkidle")
+        page.goto(url + "/map", wait_until="networkidle")
         page.wait_for_selector("img.leaflet-tile-loaded[src*='/tiles/flood/']")
         assert page.locator(".leaflet-overlay-pane > svg path.leaflet-interactive").count() == 13
         assert page.locator(".layer-list > li.layer").count() == 6

@@ -31,7 +31,7 @@ def test_every_response_carries_the_security_headers(client, url):
 
 
 def test_a_page_runs_only_scripts_that_carry_its_nonce(client):
-    for url in ("/", "/sites", "/districts/11", "/safety"):
+    for url in ("/map", "/sites", "/districts/11", "/safety"):
         response = client.get(url)
         policy = response.headers["Content-Security-Policy"]
         script_src = next(d for d in policy.split("; ") if d.startswith("script-src"))
@@ -74,14 +74,14 @@ def test_with_a_public_url_every_link_is_built_from_it_whatever_the_host(setting
 
 def test_the_pages_run_under_their_policy_in_chromium(live_server, browser_page, settings):
     page, log = browser_page
-    for url in ("/", "/sites", "/districts/11", "/statistics", "/safety", "/login", "/ogc/collections?f=html"):
+    for url in ("/", "/map", "/sites", "/districts/11", "/statistics", "/safety", "/login", "/ogc/collections?f=html"):
         page.goto(live_server + url, wait_until="networkidle")
     sign_in(page, live_server, "city@demo.riskkarta.se")
     for url in ("/city", "/pictures", "/sites"):
         page.goto(live_server + url, wait_until="networkidle")
     assert log["errors"] == []
     # A script injected without the nonce does not run.
-    page.goto(live_server + "/", wait_until="networkidle")
+    page.goto(live_server + "/map", wait_until="networkidle")
     page.evaluate("""() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';
                               document.body.appendChild(s); }""")
     assert page.evaluate("window.injected") is None

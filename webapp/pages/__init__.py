@@ -46,19 +46,19 @@ def _date(moment) -> str:
     return fmt.date(moment)
 
 
-@bp.get("/")
-def index():
+@bp.get("/map")
+def map_page():
     """The layer viewer: the districts and every layer the role may see."""
     session = get_session()
     settings = current_app.extensions["riskkarta.settings"]
     lang = current_language()
     bounds = districts.bounds_lonlat(session)
     if bounds is None:
-        return render_template("index.html", map=None)
+        return render_template("map.html", map=None)
     collection = districts.map_geojson(session)
     infos = catalog.visible_layers(session, current_role())
     parts, panel = viewer_map(collection, bounds, infos, settings, lang, texts(lang))
-    return render_template("index.html", map=parts, panel=panel, rasters=value_links(panel),
+    return render_template("map.html", map=parts, panel=panel, rasters=value_links(panel),
                            districts=districts.refs(session), districts_demo=districts.is_demo(session),
                            hotspots=hotspot_panels(session, infos))
 
@@ -102,4 +102,4 @@ def hotspot_panel(session, info) -> dict:
                    "classes": [(c, css, gettext_in(lang, label)) for c, css, label in HOTSPOT_CLASSES]}
 
 
-from webapp.pages import account, admin, city, district, oidc, pictures, safety, sites, statistics  # noqa: E402,F401
+from webapp.pages import account, admin, city, district, landing, oidc, pictures, safety, sites, statistics  # noqa: E402,F401

@@ -50,7 +50,7 @@ def district(code: str):
     links = {"geojson": url_for("api.get_district", code=d.code),
              "ogc": url_for("ogc.get_item", collection_id="districts", feature_id=d.code, lang=_lang_arg(lang)),
              "sites": url_for("pages.sites", lang=_lang_arg(lang)),
-             "map": url_for("pages.index", lang=_lang_arg(lang))}
+             "map": url_for("pages.map_page", lang=_lang_arg(lang))}
     return render_template("district.html", page=found, d=d, facts=facts, layers=layers, links=links,
                            elsewhere=[gettext_in(lang, i.definition.title) for i in found.elsewhere],
                            without_data=[gettext_in(lang, i.definition.title) for i in found.without_data],
