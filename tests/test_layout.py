@@ -55,3 +55,12 @@ def test_the_services_are_rooms_not_one_flat_folder():
     assert len(flat) <= 3, flat  # what is left at the top is small and shared (health, demo)
     for room in ("catalog", "districts", "hazards", "imports", "ogc", "site_check", "tiles"):
         assert (services / room / "__init__.py").exists(), room
+
+
+def test_the_services_use_no_view_and_no_renderer():
+    """Data flows one way (STYLE.md): services return results; views and reports (what renders) sit above them.
+    The one number formatter the services' stored sentences need lives in webapp/i18n.py."""
+    for path in (ROOT / "webapp" / "services").rglob("*.py"):
+        source = path.read_text()
+        for above in ("webapp.reports", "webapp.pages", "webapp.api", "webapp.ogc", "webapp.tiles"):
+            assert f"from {above}" not in source and f"import {above}" not in source, (path, above)

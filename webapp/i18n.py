@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel
@@ -122,6 +123,19 @@ def gettext_in(lang: str, msgid: str, **params) -> str:
     """`msgid` in the named language, `%(name)s` placeholders filled from `params`."""
     text = translations(lang).gettext(msgid)
     return text % params if params else text
+
+
+def format_number(value: float, lang: str, digits: int = 2, min_digits: int = 0) -> str:
+    """A number in `lang`: at most `digits` decimals (trailing zeros dropped, down to `min_digits`), grouped and with
+    the language's decimal mark (Swedish: comma and a non-breaking space). The one number formatter: the reports
+    (webapp/reports/format.py) and the sentences a site check stores both use it."""
+    min_digits = min(min_digits, digits)
+    pattern = "#,##0" + ("." + "0" * min_digits + "#" * (digits - min_digits) if digits > 0 else "")
+    return format_decimal(value, format=pattern, locale="en" if lang == "en" else "sv")
+
+
+def format_percent(share: float, lang: str) -> str:
+    return f"{format_number(share * 100, lang, 1)} %"
 
 
 def translate_tree(table, lang: str):

@@ -7,10 +7,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_decimal
-
 from layers.rules import LEVEL_WORDS, NO_DATA
-from webapp.i18n import gettext_in
+from webapp.i18n import format_number, format_percent, gettext_in
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -20,16 +18,13 @@ def none(lang: str) -> str:
     return gettext_in(lang, "none")
 
 
+# The one number formatter lives with the languages, so that the services' stored sentences can use it too.
+number = format_number
+percent = format_percent
+
+
 def _locale(lang: str) -> str:
     return "en" if lang == "en" else "sv"
-
-
-def number(value: float, lang: str, digits: int = 2, min_digits: int = 0) -> str:
-    """At most `digits` decimals (trailing zeros dropped, down to `min_digits`: 37 or, with min_digits=1, 37,0),
-    grouped and with the language's decimal mark. Also for numbers inside the stored sentences of a site check."""
-    min_digits = min(min_digits, digits)
-    pattern = "#,##0" + ("." + "0" * min_digits + "#" * (digits - min_digits) if digits > 0 else "")
-    return format_decimal(value, format=pattern, locale=_locale(lang))
 
 
 def metres(value: float, lang: str) -> str:
@@ -45,10 +40,6 @@ def depth_m(value: float, lang: str) -> str:
 
 def temperature_c(value: float, lang: str) -> str:
     return f"{number(value, lang, 1)} °C"
-
-
-def percent(share: float, lang: str) -> str:
-    return f"{number(share * 100, lang, 1)} %"
 
 
 def ratio(value: float, lang: str) -> str:

@@ -8,8 +8,7 @@ import numpy as np
 
 from geo import raster
 from layers.rules import NO_DATA, Source
-from webapp.i18n import LANGUAGES, both
-from webapp.reports import format as fmt
+from webapp.i18n import LANGUAGES, both, format_number
 from webapp.services.catalog import LayerInfo
 from webapp.services.site_check.result import LayerRef, Measure, SourceNote, Verdict
 
@@ -52,5 +51,5 @@ def zonal_values(info: LayerInfo, site) -> tuple[np.ndarray, int]:
 def decimals(value: float, digits: int = 1, min_digits: int | None = None) -> dict[str, str]:
     """A number inside a stored sentence, in each language, by the reports' one number formatter: `digits` decimals,
     fixed unless `min_digits` says fewer may show ({"sv": "37,0", "en": "37.0"}); a parameter for `i18n.both`."""
-    return {lang: fmt.number(value, lang, digits, digits if min_digits is None else min_digits)
+    return {lang: format_number(value, lang, digits, digits if min_digits is None else min_digits)
             for lang in LANGUAGES}

@@ -5,8 +5,7 @@ import numpy as np
 
 from layers import registry
 from layers.rules import level_at, thresholds_text
-from webapp.i18n import LANGUAGES, both
-from webapp.reports import format as fmt
+from webapp.i18n import LANGUAGES, both, format_number, format_percent
 from webapp.services.hazards import Evaluator, Row, SiteContext
 from webapp.services.hazards.common import decimals, no_data, verdict, zonal_values
 from webapp.services.site_check.result import Verdict
@@ -18,7 +17,7 @@ UNITS = {"max_depth_m": "m", "mean_depth_m": "m", "effective_depth_m": "m", "sha
 def _depth(value: float) -> dict[str, str]:
     """A depth in the sentence, to the centimetre: the English one keeps both decimals ("0.60"), the Swedish drops
     trailing zeros ("0,6"), as the stored sentences always have."""
-    return {"sv": fmt.number(value, "sv", 2), "en": fmt.number(value, "en", 2, min_digits=2)}
+    return {"sv": format_number(value, "sv", 2), "en": format_number(value, "en", 2, min_digits=2)}
 
 
 class Flood(Evaluator):
@@ -47,7 +46,7 @@ class Flood(Evaluator):
                         deepest=_depth(deepest), mean=_depth(mean), share=decimals(first, 0),
                         band=decimals(band, 2, min_digits=0))
         rule = both("Depth reached on at least %(share)s of the area, group %(group)s: %(thresholds)s",
-                    share={lang: fmt.percent(r.min_share, lang) for lang in LANGUAGES}, group=key,
+                    share={lang: format_percent(r.min_share, lang) for lang in LANGUAGES}, group=key,
                     thresholds={lang: thresholds_text(levels_here, " m", lang, 2) for lang in LANGUAGES})
         level = level_at(effective, levels_here)
         advice = both("Show in the plan how buildings are neither damaged by nor cause damage in a 100-year rain: "

@@ -12,8 +12,7 @@ from geo import raster
 from layers import registry
 from layers.heat import AIR, SURFACE
 from layers.rules import level_at, thresholds_text
-from webapp.i18n import LANGUAGES, both
-from webapp.reports import format as fmt
+from webapp.i18n import LANGUAGES, both, format_number
 from webapp.services import districts
 from webapp.services.hazards import Evaluator, ImportOptions, Row, SiteContext
 from webapp.services.hazards.common import decimals, no_data, verdict, zonal_values
@@ -90,7 +89,7 @@ class Heat(Evaluator):
                          "warmer than %(share)s %% of the city (the city's median is %(median)s °C).",
                          share=decimals(warmer * 100, 0), median=decimals(median), **t)
             rule = both("The site's mean against the city's %(percentiles)s percentiles: %(thresholds)s",
-                        percentiles={lang: "/".join(fmt.number(p, lang) for p, _ in r.relative_levels)
+                        percentiles={lang: "/".join(format_number(p, lang) for p, _ in r.relative_levels)
                                      for lang in LANGUAGES},
                         thresholds={lang: thresholds_text(tuple((round(c, 1), lv) for c, lv in levels), " °C", lang)
                                     for lang in LANGUAGES})
