@@ -35,7 +35,8 @@ $(STAMP): pyproject.toml
 assets:
 	@$(PYTHON) scripts/assets.py
 
-# The pages' assets plus the OIDC provider the sign-in tests start (tests/oidc/).
+# The pages' assets plus what the tests use from the npm registry: the OIDC provider the sign-in tests start
+# (tests/oidc/) and axe-core, which the accessibility tests inject into every page (tests/axe/).
 test-assets:
 	@$(PYTHON) scripts/assets.py --test
 
@@ -58,3 +59,9 @@ clean-db:
 
 lint: venv
 	$(BIN)/ruff check --no-cache .
+
+# The README's and the user guide's screenshots (webapp/docs/images/), from the demo city in headless Chromium.
+.PHONY: screenshots
+screenshots: setup
+	@test -x /usr/bin/chromium || bash scripts/system_deps.sh --test
+	$(BIN)/python scripts/screenshots.py

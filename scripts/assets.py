@@ -2,15 +2,15 @@
 """Install the pages' front-end assets from the npm registry and copy them where the app serves them.
 
     python3 scripts/assets.py          # the pages' assets (make run, make test, the Docker build)
-    python3 scripts/assets.py --test   # the same plus the test run's OIDC provider (make test)
+    python3 scripts/assets.py --test   # the same plus the test run's OIDC provider and axe-core (make test)
 
 `npm ci` installs exactly what package-lock.json pins into node_modules/, then the `dist` folders of the
 packages below are copied to webapp/static/vendor/ (gitignored). A stamp holding the lock file's hash makes
 a second run a no-op. The pages load only these files: no CDN at run time.
 
 With --test, tests/oidc/ (its own package.json and package-lock.json: node's oidc-provider, which the sign-in
-tests start on loopback) gets its own `npm ci` into tests/oidc/node_modules/, stamped the same way. It is never
-copied into the app.
+tests start on loopback) gets its own `npm ci` into tests/oidc/node_modules/, stamped the same way, and so does
+tests/axe/ (axe-core, which the accessibility tests inject into the pages). Neither is ever copied into the app.
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ VENDOR = ROOT / "webapp" / "static" / "vendor"
 STAMP = VENDOR / ".stamp"
 # package name -> the folder inside it that holds the browser build
 PACKAGES = {"leaflet": "dist", "leaflet-draw": "dist", "leaflet.vectorgrid": "dist"}
-OIDC = ROOT / "tests" / "oidc"
-OIDC_STAMP = OIDC / "node_modules" / ".riskkarta-stamp"
+# The test run's own npm folders: node's oidc-provider for the sign-in tests, axe-core for the accessibility tests.
+TEST_FOLDERS = (ROOT / "tests" / "oidc", ROOT / "tests" / "axe")
 
 
 def lock_hash(folder: Path) -> str:
@@ -54,19 +54,21 @@ def install_pages() -> None:
     print(f"assets: copied {', '.join(PACKAGES)} to {VENDOR.relative_to(ROOT)}")
 
 
-def install_test_oidc() -> None:
-    wanted = lock_hash(OIDC)
-    if OIDC_STAMP.exists() and OIDC_STAMP.read_text().strip() == wanted:
+def install_test_folder(folder: Path) -> None:
+    stamp = folder / "node_modules" / ".riskkarta-stamp"
+    wanted = lock_hash(folder)
+    if stamp.exists() and stamp.read_text().strip() == wanted:
         return
-    print("assets: installing the test OIDC provider (tests/oidc) with npm ci")
-    npm_ci(OIDC)
-    OIDC_STAMP.write_text(wanted + "\n")
+    print(f"assets: installing {folder.relative_to(ROOT)} for the tests with npm ci")
+    npm_ci(folder)
+    stamp.write_text(wanted + "\n")
 
 
 def main() -> None:
     install_pages()
     if "--test" in sys.argv[1:]:
-        install_test_oidc()
+        for folder in TEST_FOLDERS:
+            install_test_folder(folder)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the system packages Riskkarta needs, only those that are missing (fast when nothing is).
 #   scripts/system_deps.sh          for `make run`: PostgreSQL + PostGIS, GDAL tools, Node.js/npm, venv
-#   scripts/system_deps.sh --test   the same plus Chromium for the browser tests
+#   scripts/system_deps.sh --test   the same plus Chromium for the browser tests and poppler-utils
 # Debian/Ubuntu with apt; as root it installs, otherwise it uses sudo when allowed or says what to install.
 set -euo pipefail
 
@@ -26,6 +26,8 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || want+=(python3-venv)
 have_pkg fonts-dejavu-core || want+=(fonts-dejavu-core)
 if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null 2>&1 || want+=(chromium)
+  # pdftoppm: the tests look at the PDFs (the map print, the reports) as images.
+  command -v pdftoppm >/dev/null 2>&1 || want+=(poppler-utils)
 fi
 
 [ ${#want[@]} -eq 0 ] && exit 0

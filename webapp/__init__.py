@@ -53,6 +53,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     from webapp.api.pictures import bp as pictures_bp
     from webapp.api.site_checks import bp as site_checks_bp
     from webapp.api.statistics import bp as statistics_bp
+    from webapp.api.views import bp as views_bp
     from webapp.ogc import bp as ogc_bp
     from webapp.pages import bp as pages_bp
     from webapp.pages import oidc
@@ -65,6 +66,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     app.register_blueprint(pictures_bp)
     app.register_blueprint(site_checks_bp)
     app.register_blueprint(statistics_bp)
+    app.register_blueprint(views_bp)
     app.register_blueprint(ogc_bp)
     app.register_blueprint(pages_bp)
     oidc.init_app(app)

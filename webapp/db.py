@@ -62,7 +62,7 @@ def get_session() -> Session:
 # What the web app writes; everything else it only reads. Districts, layers, incidents, hotspots and the survey
 # change only through imports and commands, which connect as the owner; the audit log only grows.
 WEB_WRITES = ("site_check", "app_user", "district_membership", "api_token", "situation_picture", "annotation",
-              "import_job")
+              "import_job", "saved_view")
 WEB_APPENDS = ("audit_event",)
 
 

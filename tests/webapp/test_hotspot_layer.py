@@ -48,7 +48,7 @@ def test_bad_parameters_are_problems(client, query):
 
 def test_the_viewer_draws_the_hotspots_with_patterns_and_says_what_it_shows(live_server, browser_page):
     page, _ = browser_page
-    page.goto(f"{live_server}/")
+    page.goto(f"{live_server}/map")
     legend = page.locator("#hotspots-crime .legend li")
     assert legend.count() == 6 and "99 %" in legend.first.inner_text()
     page.check("#hs-crime-show")

@@ -86,7 +86,7 @@ def test_chromium_viewer_shows_all_five_hazards(live_server, artifacts, browser_
     wait_for_js(page, "document.querySelectorAll('.info-popup .raster-value').length >= 2")
     assert "°C" in page.locator(".info-popup").inner_text()
     page.goto(live_server + "/map?lang=en", wait_until="networkidle")
-    assert "Cloudburst flooding" in page.locator(".layer-list").inner_text()
+    assert "Cloudburst flooding" in page.locator(".layer-tree").inner_text()
     assert log == {"outside": [], "errors": [], "failed": []}
 
 

@@ -63,6 +63,24 @@ def _imports() -> dict:
     return {"/imports": {"get": listed, "post": start}, "/imports/{job_id}": {"get": one}}
 
 
+def _views() -> dict:
+    """The viewer's saved views: listed for everyone, saved and deleted by signed-in users."""
+    state = {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": {
+        "layers": {"type": "string", "maxLength": 2000, "description": "Visible layers' slugs, comma-separated"},
+        "opacity": {"type": "string", "maxLength": 2000, "description": "slug:0.65, comma-separated"},
+        "bbox": {"type": "string", "maxLength": 2000, "description": "minlon,minlat,maxlon,maxlat (WGS 84)"},
+        "hotspots": {"type": "string", "maxLength": 2000, "description": "slug:period:category:band, comma-separated"}}}
+    body = {"type": "object", "required": ["name", "state"], "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 80}, "state": state}}
+    return {"/views": {
+                "get": _op("The layer viewer's saved views, newest first", codes=(400,), tag="views"),
+                "post": _op("Save the viewer's state under a name for the team", ok="201", body=body,
+                            codes=(400, 401, 403, 413, 415, 422), secured=True, tag="views")},
+            "/views/{view_id}": {"delete": _op("Delete a saved view (its creator or an administrator)",
+                                               [_path("view_id")], ok="204", codes=(401, 403, 404), secured=True,
+                                               tag="views")}}
+
+
 def document() -> dict:
     """The whole document, its server the app's own /api."""
     if_match = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
@@ -202,6 +220,7 @@ def document() -> dict:
                                                                              "enum": ["crime", "accidents"]}),
             _q("f", {"type": "string", "enum": ["json", "csv"]})], tag="statistics")}
     paths.update(_imports())
+    paths.update(_views())
     lang = _q("lang", {"type": "string", "enum": ["sv", "en"]}, "Language of texts")
     for item in paths.values():
         for op in item.values():

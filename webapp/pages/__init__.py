@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template, url_for
 from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.i18n import N_, current_language, gettext_in, texts
-from webapp.pages.viewer import value_links, viewer_map
+from webapp.pages.viewer import value_links, viewer_context, viewer_map
 from webapp.reports import format as fmt
 from webapp.services import accounts, catalog, districts, hazards, hotspots
 
@@ -48,7 +48,9 @@ def _date(moment) -> str:
 
 @bp.get("/map")
 def map_page():
-    """The layer viewer: the districts and every layer the role may see."""
+    """The layer viewer: the districts and every layer the role may see, in a layer tree grouped by hazard. The
+    address holds the view (layers, opacity, bbox, hotspots; read and written by viewer.js, anything it cannot read
+    ignored), so it can be shared, saved for the team and printed."""
     session = get_session()
     settings = current_app.extensions["riskkarta.settings"]
     lang = current_language()
@@ -56,11 +58,12 @@ def map_page():
     if bounds is None:
         return render_template("map.html", map=None)
     collection = districts.map_geojson(session)
-    infos = catalog.visible_layers(session, current_role())
-    parts, panel = viewer_map(collection, bounds, infos, settings, lang, texts(lang))
+    role = current_role()
+    infos = catalog.visible_layers(session, role)
+    parts, panel = viewer_map(collection, bounds, infos, settings, lang, texts(lang), role)
     return render_template("map.html", map=parts, panel=panel, rasters=value_links(panel),
                            districts=districts.refs(session), districts_demo=districts.is_demo(session),
-                           hotspots=hotspot_panels(session, infos))
+                           hotspots=hotspot_panels(session, infos), **viewer_context(session, panel, lang))
 
 
 # The hotspot layer's classes, strongest first: (class, CSS name, label).
@@ -102,4 +105,17 @@ def hotspot_panel(session, info) -> dict:
                    "classes": [(c, css, gettext_in(lang, label)) for c, css, label in HOTSPOT_CLASSES]}
 
 
-from webapp.pages import account, admin, city, district, landing, oidc, pictures, safety, sites, statistics  # noqa: E402,F401
+from webapp.pages import (  # noqa: E402,F401
+    account,
+    admin,
+    city,
+    district,
+    guide,
+    landing,
+    oidc,
+    pictures,
+    printing,
+    safety,
+    sites,
+    statistics,
+)

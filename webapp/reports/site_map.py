@@ -199,3 +199,68 @@ def site_map_png(data: MapData, *, lang: str = "sv") -> bytes:
     out = io.BytesIO()
     img.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+# --- the printed map (/map/print.pdf): any extent, the viewer's layers at their opacity -------------------------
+
+# What the viewer's script draws (webapp/static/viewer.js): cells at 55 %, polygons at 25 % under a full outline.
+FILL_ALPHA = {"cells": 0.55, "polygon": 0.25}
+VIEW_ORDER = {"fill": 0, "cells": 1, "polygon": 2, "line": 4}  # the districts at 3
+
+
+def _fill_polygons(draw: ImageDraw.ImageDraw, polygons, colours, frame: MapFrame) -> None:
+    for cls, geom in polygons:
+        colour = colours.get(cls)
+        for part in getattr(geom, "geoms", [geom]):
+            if colour is None or part.geom_type != "Polygon" or part.is_empty:
+                continue
+            draw.polygon(frame.px(part.exterior.coords), fill=colour)
+            for ring in part.interiors:
+                draw.polygon(frame.px(ring.coords), fill=(0, 0, 0, 0))
+
+
+def _with_opacity(img: Image.Image, opacity: float) -> Image.Image:
+    alpha = img.getchannel("A").point(lambda a: round(a * opacity))
+    img.putalpha(alpha)
+    return img
+
+
+def _view_layer_image(view, frame: MapFrame) -> Image.Image:
+    """One layer alone on a transparent image, drawn as the viewer draws it (before the layer's opacity)."""
+    img = Image.new("RGBA", frame.size, (0, 0, 0, 0))
+    layer = view.layer
+    if view.style == "fill":
+        _draw_fill(img, layer)
+        return img
+    colours = {c.key: _hex(c.color) for c in view.classes}
+    if view.polygons:
+        fill = Image.new("RGBA", frame.size, (0, 0, 0, 0))
+        _fill_polygons(ImageDraw.Draw(fill), view.polygons, colours, frame)
+        img = _with_opacity(fill, FILL_ALPHA.get(view.style, 1.0))
+    if view.style == "cells":  # white cell edges, as the viewer's
+        draw = ImageDraw.Draw(img, "RGBA")
+        for _, geom in view.polygons:
+            _draw_geom(draw, geom.boundary, frame, (255, 255, 255, 128), 1)
+    else:
+        _draw_features(ImageDraw.Draw(img, "RGBA"), layer, frame)
+    return img
+
+
+def view_map_png(frame: MapFrame, layers: list, districts: list, opacity: dict[str, float]) -> bytes:
+    """A PNG of the printed map: each layer of `layers` (map_data.ViewLayer) in its legend colours at its opacity
+    (`opacity` by slug, the viewer's default otherwise), then the district boundaries and names. The scale bar,
+    north arrow and legend are the PDF's, drawn as text and lines beside and over the image."""
+    img = Image.new("RGBA", frame.size, BACKGROUND + (255,))
+    # MapData's own district drawing keeps names clear of an area: here none but the PDF's overlays.
+    data = MapData(frame, shapely.Point(), None, [], districts)
+    drawn_districts = False
+    for view in sorted((v for v in layers if v.layer is not None), key=lambda v: VIEW_ORDER.get(v.style, 2)):
+        if VIEW_ORDER.get(view.style, 2) > 3 and not drawn_districts:
+            _draw_districts(ImageDraw.Draw(img, "RGBA"), data)
+            drawn_districts = True
+        img.alpha_composite(_with_opacity(_view_layer_image(view, frame), opacity.get(view.info.slug, 0.7)))
+    if not drawn_districts:
+        _draw_districts(ImageDraw.Draw(img, "RGBA"), data)
+    out = io.BytesIO()
+    img.convert("RGB").save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -518,6 +518,36 @@
       });
     });
 
+    /* -- a point placed by typing its coordinates (SWEREF 99 TM or WGS 84, read by the site check's reader): the
+       keyboard's way to draw; then the same form as after drawing -- */
+    var placeForm = $("place-form");
+    if (placeForm) {
+      placeForm.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var result = $("place-result"), text = $("place-coordinates").value.trim();
+        result.hidden = false;
+        result.className = "reading";
+        result.textContent = "";
+        if (!text) { result.className = "form-error"; result.textContent = placeForm.getAttribute("data-empty"); return; }
+        send("POST", withLang(placeForm.getAttribute("data-url"), config.lang), { text: text }).then(function (r) {
+          if (!r.ok) {
+            result.className = "form-error";
+            result.textContent = r.status === 0 ? T.network
+              : (r.body && (r.body.message || r.body.detail || r.body.title)) || "HTTP " + r.status;
+            $("place-coordinates").focus();
+            return;
+          }
+          result.textContent = r.body.description;
+          var props = { title: "", kind: selected ? selected.props.kind : chosenKind, severity: 2, body: "" };
+          var item = add({ type: "Feature", geometry: r.body.geometry, properties: props }, true);
+          var bounds = item.layer.getBounds ? item.layer.getBounds() : L.latLngBounds([item.layer.getLatLng()]);
+          map.fitBounds(bounds.pad(0.5), { maxZoom: Math.max(map.getZoom(), 15) });
+          select(item);
+          $("a-title").focus();
+        });
+      });
+    }
+
     /* -- the summary -- */
     var summary = $("picture-summary");
     summary.addEventListener("input", function () { summaryDirty = true; refresh(); });

@@ -1,5 +1,6 @@
 /* Riskkarta layer viewer: styles vector tiles per class, answers clicks with values and classes,
-   and wires the side panel's opacity sliders. Loaded after Leaflet and Leaflet.VectorGrid. */
+   and wires the side panel's opacity sliders; on /map also the layer tree, the view kept in the address, sharing,
+   saved views, the print link and the tabular view (layerViewer). Loaded after Leaflet and Leaflet.VectorGrid. */
 (function () {
   "use strict";
 
@@ -33,6 +34,8 @@
   }
 
   var state = { map: null, rasters: [], texts: {}, lang: "sv" };
+  // The hotspot panels of the layer viewer by layer slug: their "show" box, period/category/band selects, redraw.
+  var hotspotPanels = {};
 
   function featureRows(config, props) {
     var rows = [];
@@ -209,8 +212,365 @@
     }
     show.addEventListener("change", refresh);
     selects.forEach(function (s) { s.addEventListener("change", refresh); });
+    hotspotPanels[prefix.replace(/^hs-/, "")] = { show: show, selects: selects, refresh: refresh };
+  }
+
+  /* ---- The layer viewer's view in its address: layers=a,b  opacity=a:0.65,b:1  bbox=minlon,minlat,maxlon,maxlat
+     hotspots=slug:period:category:band. Read leniently (anything unknown or malformed is ignored), written back
+     with history.replaceState whenever the view changes. The print route reads the same query. */
+  var VIEW_KEYS = ["layers", "opacity", "bbox", "hotspots"];
+
+  function number(text) {
+    return /^-?\d+(\.\d+)?$/.test(text) ? parseFloat(text) : NaN;
+  }
+
+  /* The view a query string asks for, with only what is well-formed (slugs are checked against `known` later). */
+  function readView(search) {
+    var q = new URLSearchParams(search), view = {};
+    if (q.has("layers")) {
+      view.layers = q.get("layers").split(",").filter(function (s) { return s !== ""; });
+      view.layersEmpty = q.get("layers") === "";
+    }
+    if (q.has("opacity")) {
+      view.opacity = {};
+      q.get("opacity").split(",").forEach(function (part) {
+        var bits = part.split(":"), value = number(bits[1] || "");
+        if (bits.length === 2 && value >= 0 && value <= 1) { view.opacity[bits[0]] = value; }
+      });
+    }
+    if (q.has("bbox")) {
+      var b = q.get("bbox").split(",").map(number);
+      if (b.length === 4 && b.every(isFinite) && b[0] >= -180 && b[2] <= 180 && b[1] >= -90 && b[3] <= 90 &&
+          b[0] < b[2] && b[1] < b[3]) { view.bbox = b; }
+    }
+    if (q.has("hotspots")) {
+      view.hotspots = {};
+      q.get("hotspots").split(",").forEach(function (part) {
+        var bits = part.split(":");
+        if (bits.length === 4) { view.hotspots[bits[0]] = bits.slice(1); }
+      });
+    }
+    return view;
+  }
+
+  function queryPart(key, value) {
+    return key + "=" + encodeURIComponent(value).replace(/%2C/g, ",").replace(/%3A/g, ":");
+  }
+
+  function csrfHeaders(headers) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) { headers["X-CSRFToken"] = meta.getAttribute("content"); }
+    return headers;
+  }
+
+  function problemText(resp) {
+    return resp.json().then(function (p) { return p.detail || p.title || String(resp.status); },
+                            function () { return String(resp.status); });
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, key) { return String(values[key]); });
+  }
+
+  /* The layer viewer's side panel: the layer tree's switches, sliders and zoom buttons kept in step with the map,
+     the view in the address, the share button, saved views, the print link and the tabular view. */
+  function layerViewer(mapName, config) {
+    var map = window[mapName], words = config.words, tree = config.tree, bySlug = {}, timer = null;
+    tree.forEach(function (t) { bySlug[t.slug] = t; });
+    function layerOf(t) { return window[t.js]; }
+    function slider(t) { return document.querySelector('input[type=range][data-slug="' + t.slug + '"]'); }
+    function toggle(t) { return document.querySelector('input[data-layer-switch="' + t.slug + '"]'); }
+    function isOn(t) { return Boolean(layerOf(t)) && map.hasLayer(layerOf(t)); }
+
+    function setOpacity(t, value) {
+      var input = slider(t), out = document.getElementById("opacity-" + t.slug + "-value");
+      if (input) { input.value = String(value); }
+      if (out) { out.textContent = Math.round(value * 100) + " %"; }
+      if (layerOf(t) && layerOf(t).setOpacity) { layerOf(t).setOpacity(value); }
+    }
+    function opacityOf(t) {
+      var input = slider(t);
+      return input ? Math.round(parseFloat(input.value) * 100) / 100 : 1;
+    }
+
+    /* This view as the viewer's query: [key, value] pairs in a fixed order. */
+    function viewPairs() {
+      var b = map.getBounds(), pairs = [];
+      var box = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90), Math.min(b.getEast(), 180),
+                 Math.min(b.getNorth(), 90)];
+      pairs.push(["layers", tree.filter(isOn).map(function (t) { return t.slug; }).join(",")]);
+      pairs.push(["opacity", tree.map(function (t) { return t.slug + ":" + opacityOf(t); }).join(",")]);
+      pairs.push(["bbox", box.map(function (v) { return v.toFixed(5); }).join(",")]);
+      var shown = Object.keys(hotspotPanels).filter(function (slug) { return hotspotPanels[slug].show.checked; });
+      if (shown.length) {
+        pairs.push(["hotspots", shown.map(function (slug) {
+          return [slug].concat(hotspotPanels[slug].selects.map(function (s) { return s.value; })).join(":");
+        }).join(",")]);
+      }
+      return pairs;
+    }
+    function viewQuery() {
+      return viewPairs().map(function (p) { return queryPart(p[0], p[1]); }).join("&");
+    }
+    function viewState() {
+      var state = {};
+      viewPairs().forEach(function (p) { state[p[0]] = p[1]; });
+      return state;
+    }
+    var printSize = document.getElementById("print-size"), printOrientation = document.getElementById("print-orientation");
+    var printLink = document.getElementById("print-link"), langLink = document.querySelector("a.lang[hreflang]");
+
+    function writeView() {
+      timer = null;
+      var others = [], q = new URLSearchParams(location.search);
+      q.forEach(function (value, key) { if (VIEW_KEYS.indexOf(key) < 0) { others.push(queryPart(key, value)); } });
+      var view = viewQuery();
+      history.replaceState(history.state, "", location.pathname + "?" + [view].concat(others).join("&") + location.hash);
+      var lang = config.lang !== "sv" ? "&lang=" + config.lang : "";
+      if (printLink) {
+        printLink.href = printLink.getAttribute("data-base") + "?" + view + "&size=" + printSize.value +
+          "&orientation=" + printOrientation.value + lang;
+      }
+      // The language switch keeps the view (and only the other language).
+      if (langLink) { langLink.href = "?" + view + "&lang=" + langLink.getAttribute("hreflang"); }
+    }
+    function schedule() {
+      if (timer) { clearTimeout(timer); }
+      timer = setTimeout(writeView, 120);
+    }
+
+    /* The layer tree: a switch per layer, synced both ways with the map (the map's own layer control too). */
+    tree.forEach(function (t) {
+      var box = toggle(t), input = slider(t);
+      if (box) {
+        box.checked = isOn(t);
+        box.addEventListener("change", function () {
+          if (!layerOf(t)) { return; }
+          if (box.checked) { map.addLayer(layerOf(t)); } else { map.removeLayer(layerOf(t)); }
+        });
+      }
+      if (input) {
+        input.addEventListener("input", function () { setOpacity(t, parseFloat(input.value)); schedule(); });
+      }
+      setOpacity(t, opacityOf(t));
+    });
+    function onLayerChange(e) {
+      tree.forEach(function (t) {
+        if (layerOf(t) === e.layer) {
+          var box = toggle(t);
+          if (box) { box.checked = e.type === "layeradd"; }
+          schedule();
+        }
+      });
+    }
+    map.on("layeradd", onLayerChange);
+    map.on("layerremove", onLayerChange);
+    map.on("moveend", schedule);
+    document.querySelectorAll("button[data-zoom-to]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var b = JSON.parse(button.getAttribute("data-bounds"));
+        map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { animate: false });
+      });
+    });
+    Object.keys(hotspotPanels).forEach(function (slug) {
+      var panel = hotspotPanels[slug];
+      [panel.show].concat(panel.selects).forEach(function (s) { s.addEventListener("change", schedule); });
+    });
+    [printSize, printOrientation].forEach(function (s) { if (s) { s.addEventListener("change", writeView); } });
+
+    /* The view the address asks for; what it cannot use (a layer this role does not see, a bad number) is left. */
+    var view = readView(location.search);
+    if (view.layers) {
+      var wanted = view.layers.filter(function (slug) { return bySlug[slug] && layerOf(bySlug[slug]); });
+      if (wanted.length || view.layersEmpty) {
+        tree.forEach(function (t) {
+          var on = wanted.indexOf(t.slug) >= 0;
+          if (layerOf(t) && on !== isOn(t)) { if (on) { map.addLayer(layerOf(t)); } else { map.removeLayer(layerOf(t)); } }
+        });
+      }
+    }
+    Object.keys(view.opacity || {}).forEach(function (slug) {
+      if (bySlug[slug]) { setOpacity(bySlug[slug], view.opacity[slug]); }
+    });
+    if (view.bbox) {
+      var b = view.bbox;
+      // A shade inside the saved extent, so that the same window size comes back at the same zoom level.
+      map.fitBounds(L.latLngBounds([[b[1], b[0]], [b[3], b[2]]]).pad(-0.02), { animate: false });
+    }
+    Object.keys(view.hotspots || {}).forEach(function (slug) {
+      var panel = hotspotPanels[slug];
+      if (!panel) { return; }
+      view.hotspots[slug].forEach(function (value, i) {
+        var select = panel.selects[i];
+        if (Array.prototype.some.call(select.options, function (o) { return o.value === value; })) { select.value = value; }
+      });
+      panel.show.checked = true;
+      panel.refresh();
+    });
+    writeView();
+
+    /* Share: copy the address (the clipboard, else a field with the address selected), and say so. */
+    var shareStatus = document.getElementById("share-status");
+    var fallback = document.getElementById("share-fallback"), field = document.getElementById("share-address");
+    function showField() {
+      fallback.hidden = false;
+      field.value = location.href;
+      field.focus();
+      field.select();
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (err) { copied = false; }
+      shareStatus.textContent = copied ? words.copied : words.copyHere;
+    }
+    document.getElementById("share-view").addEventListener("click", function () {
+      writeView();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(location.href).then(function () {
+          shareStatus.textContent = words.copied;
+          fallback.hidden = false;
+          field.value = location.href;
+        }, showField);
+      } else { showField(); }
+    });
+
+    /* Saved views: save this one under a name (signed in), delete one's own. */
+    var list = document.getElementById("view-list"), saveStatus = document.getElementById("save-status");
+    var form = document.getElementById("save-view");
+    function viewItem(v) {
+      var item = el("li"), link = el("a", v.name);
+      item.setAttribute("data-view-id", v.id);
+      link.href = v.links.map + (config.lang !== "sv" ? "&lang=" + config.lang : "");
+      item.appendChild(link);
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(el("span", v.created_at.slice(0, 10), "meta"));
+      if (v.may_delete) {
+        item.appendChild(document.createTextNode(" "));
+        var button = el("button", words["delete"], "tool small");
+        button.type = "button";
+        button.setAttribute("data-delete-view", v.id);
+        button.appendChild(el("span", ": " + v.name, "visually-hidden"));
+        item.appendChild(button);
+      }
+      return item;
+    }
+    if (form) {
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var input = document.getElementById("save-view-name"), name = input.value.trim();
+        if (!name) { saveStatus.textContent = words.nameMissing; input.focus(); return; }
+        writeView();
+        fetch(config.api, {
+          method: "POST", credentials: "same-origin",
+          headers: csrfHeaders({ "Content-Type": "application/json", Accept: "application/json" }),
+          body: JSON.stringify({ name: name, state: viewState() })
+        }).then(function (resp) {
+          if (resp.status !== 201) { return problemText(resp).then(function (r) { throw new Error(r); }); }
+          return resp.json();
+        }).then(function (v) {
+          var empty = list.querySelector("li.empty");
+          if (empty) { list.removeChild(empty); }
+          list.insertBefore(viewItem(v), list.firstChild);
+          input.value = "";
+          saveStatus.textContent = fill(words.saved, { name: v.name });
+        })["catch"](function (err) { saveStatus.textContent = fill(words.failed, { reason: err.message }); });
+      });
+    }
+    if (list) {
+      list.addEventListener("click", function (e) {
+        var button = e.target.closest("button[data-delete-view]");
+        if (!button) { return; }
+        fetch(config.api + "/" + button.getAttribute("data-delete-view"), {
+          method: "DELETE", credentials: "same-origin", headers: csrfHeaders({ Accept: "application/json" })
+        }).then(function (resp) {
+          if (resp.status !== 204) { return problemText(resp).then(function (r) { throw new Error(r); }); }
+          list.removeChild(button.closest("li"));
+          if (!list.children.length) { list.appendChild(el("li", list.getAttribute("data-empty"), "empty")); }
+          saveStatus.textContent = words.deleted;
+          document.getElementById("saved-title").focus();
+        })["catch"](function (err) { saveStatus.textContent = fill(words.failed, { reason: err.message }); });
+      });
+    }
+
+    /* The tabular view (WCAG: an alternative to the map): the switched-on vector layers' features within ~500 m of
+       the map's centre from the OGC API, and the switched-on rasters' values at the centre. */
+    var tableButton = document.getElementById("show-table"), section = document.getElementById("map-table");
+    var tableStatus = document.getElementById("map-table-status"), tableBody = document.getElementById("map-table-body");
+    function table(caption, headers, rows) {
+      var t = el("table", null, "data-table"), head = el("thead"), headRow = el("tr"), body = el("tbody");
+      t.appendChild(el("caption", caption));
+      headers.forEach(function (h) { var th = el("th", h); th.scope = "col"; headRow.appendChild(th); });
+      head.appendChild(headRow);
+      t.appendChild(head);
+      rows.forEach(function (r) {
+        var tr = el("tr"), th = el("th", r[0]);
+        th.scope = "row";
+        tr.appendChild(th);
+        r.slice(1).forEach(function (c) { tr.appendChild(el("td", c)); });
+        body.appendChild(tr);
+      });
+      t.appendChild(body);
+      return t;
+    }
+    function featureValue(t, props) {
+      var label = t.labels[props["class"]] || props["class"] || "";
+      if (props.n !== undefined && props.n !== null) { label = (label ? label + " · " : "") + props.n; }
+      return label === "" ? "–" : String(label);
+    }
+    function buildTable() {
+      var centre = map.getCenter(), dLat = 500 / 111320, dLon = dLat / Math.cos(centre.lat * Math.PI / 180);
+      var bbox = [centre.lng - dLon, centre.lat - dLat, centre.lng + dLon, centre.lat + dLat]
+        .map(function (v) { return v.toFixed(6); }).join(",");
+      var on = tree.filter(isOn), vectors = on.filter(function (t) { return t.items; });
+      var rasters = on.filter(function (t) { return t.value; });
+      tableBody.textContent = "";
+      if (!on.length) { tableStatus.textContent = words.noLayers; return; }
+      tableStatus.textContent = words.loading;
+      var asks = vectors.map(function (t) {
+        return fetch(t.items + "?f=json&limit=50&bbox=" + bbox + "&lang=" + config.lang,
+                     { headers: { Accept: "application/geo+json" } })
+          .then(function (resp) { return resp.ok ? resp.json() : { features: [] }; })
+          .then(function (data) {
+            var rows = data.features.map(function (f) {
+              var p = f.properties || {};
+              return [t.title, p.name || p.title || String(f.id), featureValue(t, p)];
+            });
+            if (data.features.length >= 50) { rows.push([t.title, fill(words.more, { n: 50 }), ""]); }
+            return rows;
+          }, function () { return []; });
+      });
+      var values = rasters.map(function (t) {
+        return fetch(t.value + "?lon=" + centre.lng.toFixed(6) + "&lat=" + centre.lat.toFixed(6) + "&lang=" + config.lang)
+          .then(function (resp) { return resp.ok ? resp.json() : {}; })
+          .then(function (v) {
+            return [t.title, v.value === null || v.value === undefined ? words.noValue
+              : v.value + " " + (v.units || "") + (v.cls ? " (" + v.cls.label + ")" : "")];
+          }, function () { return [t.title, words.noValue]; });
+      });
+      Promise.all([Promise.all(asks), Promise.all(values)]).then(function (found) {
+        var rows = [].concat.apply([], found[0]), where = { lat: centre.lat.toFixed(5), lon: centre.lng.toFixed(5) };
+        tableBody.textContent = "";
+        if (vectors.length) {
+          if (rows.length) {
+            tableBody.appendChild(table(fill(words.caption, where), [words.layer, words.feature, words.value], rows));
+          } else { tableBody.appendChild(el("p", words.none, "empty")); }
+        }
+        if (found[1].length) {
+          tableBody.appendChild(table(words.rasterCaption + " (" + where.lat + " N, " + where.lon + " E)",
+                                      [words.layer, words.value], found[1]));
+        }
+        tableStatus.textContent = fill(words.tableShown, { n: rows.length + found[1].length });
+      });
+    }
+    document.getElementById("table-refresh").addEventListener("click", buildTable);
+    tableButton.addEventListener("click", function () {
+      var open = section.hidden;
+      section.hidden = !open;
+      tableButton.setAttribute("aria-expanded", String(open));
+      tableButton.textContent = open ? words.hide : words.show;
+      if (open) { buildTable(); document.getElementById("map-table-title").focus(); }
+    });
+    return { view: viewState, refreshTable: buildTable };
   }
 
   window.riskkarta = { vectorLayer: vectorLayer, start: start, cellColor: cellColor, legend: legend, chrome: chrome,
-                       hotspots: hotspots };
+                       hotspots: hotspots, layerViewer: layerViewer, readView: readView };
 }());
