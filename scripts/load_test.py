@@ -16,7 +16,6 @@ import csv
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,8 +24,8 @@ import time
 from pathlib import Path
 
 import requests
+from local_app import ROOT, fail, make_token, revoke_tokens, served
 
-ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = r'''
 import json, os, random
 from collections import Counter
@@ -108,25 +107,6 @@ class Visitor(HttpUser):
 '''
 
 
-def fail(message: str) -> None:
-    print(f"Error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def token(env: dict, email: str) -> str:
-    done = subprocess.run([str(ROOT / ".venv/bin/riskkarta"), "tokens", "create", email, "--name", "load test"],
-                          env=env, capture_output=True, text=True)
-    if done.returncode:
-        fail(f"could not make a token for {email}: {done.stderr.strip()} (load the demo city: make db)")
-    return next(w for w in done.stdout.split() if w.startswith("rk_"))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=24)
@@ -139,62 +119,55 @@ def main() -> None:
     # it is in its own process below.
     if importlib.util.find_spec("locust") is None:
         fail("locust is not installed: .venv/bin/pip install -e '.[load]'")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "RISKKARTA_RATE_LIMITS": "off", "RISKKARTA_ANONYMOUS_ROLE": "viewer"}
-    viewer, committee = token(env, "viewer@demo.riskkarta.se"), token(env, "sodermalm@demo.riskkarta.se")
-    server = subprocess.Popen([str(ROOT / ".venv/bin/riskkarta"), "serve", "--port", str(port), "--workers",
-                               str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    (viewer_id, viewer), (committee_id, committee) = (make_token(env, "viewer@demo.riskkarta.se", "load test"),
+                                                      make_token(env, "sodermalm@demo.riskkarta.se", "load test"))
+    picture, created = None, False
     try:
-        for _ in range(100):
-            try:
-                if requests.get(url + "/api/health", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        else:
-            fail("the server did not start")
-        layers = requests.get(url + "/api/layers", timeout=10).json()["layers"]
-        versions = {layer["slug"]: layer["version"] for layer in layers}
-        made = requests.post(url + "/api/pictures", headers={"Authorization": f"Bearer {committee}"}, timeout=10,
-                             json={"district": "11", "year": 2026, "tertial": 3, "topic": "accidents"})
-        picture = made.headers.get("Location") or f"/api/pictures/{made.json().get('existing')}"
-        with tempfile.TemporaryDirectory() as tmp:
-            locustfile = Path(tmp) / "locustfile.py"
-            locustfile.write_text(LOCUSTFILE)
-            statuses = Path(tmp) / "statuses.json"
-            run_env = {**env, "LOAD_VIEWER_TOKEN": viewer, "LOAD_COMMITTEE_TOKEN": committee,
-                       "LOAD_PICTURE": picture, "LOAD_VERSIONS": json.dumps(versions), "LOAD_STATUSES": str(statuses)}
-            if args.restart_db:
-                def restart():
-                    time.sleep(args.seconds / 2)
-                    localdb = [sys.executable, str(ROOT / "scripts" / "localdb.py")]
-                    subprocess.run([*localdb, "stop"], check=True, stdout=subprocess.DEVNULL)
-                    time.sleep(2)
-                    subprocess.run([*localdb, "start"], check=True, stdout=subprocess.DEVNULL)
-                    print(f"load test: PostgreSQL restarted at {args.seconds / 2:.0f} s", file=sys.stderr)
-                threading.Thread(target=restart, daemon=True).start()
-            done = subprocess.run([str(ROOT / ".venv/bin/locust"), "-f", str(locustfile), "--headless", "--host", url,
-                                   "-u", str(args.users), "-r", str(max(1, args.users // 4)), "-t",
-                                   f"{args.seconds}s", "--csv", str(Path(tmp) / "run"), "--only-summary",
-                                   "--loglevel", "WARNING"],
-                                  env=run_env, check=False, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, text=True)
-            broken = [line for line in done.stderr.splitlines() if "Error" in line and "locust.user.task" in line]
-            if broken:  # a task that raised is not a request: say so instead of hiding it in the figures
-                print(f"load test: {len(broken)} task errors in the locustfile, first: {broken[0]}", file=sys.stderr)
-            rows = list(csv.DictReader((Path(tmp) / "run_stats.csv").open()))
-            seen = json.loads(statuses.read_text()) if statuses.exists() else {}
+        with served(env, workers=args.workers) as url:
+            layers = requests.get(url + "/api/layers", timeout=10).json()["layers"]
+            versions = {layer["slug"]: layer["version"] for layer in layers}
+            made = requests.post(url + "/api/pictures", headers={"Authorization": f"Bearer {committee}"},
+                                 timeout=10, json={"district": "11", "year": 2026, "tertial": 3, "topic": "accidents"})
+            created = made.status_code == 201
+            picture = made.headers.get("Location") or f"/api/pictures/{made.json().get('existing')}"
+            rows, seen = run_locust(url, {**env, "LOAD_VIEWER_TOKEN": viewer, "LOAD_COMMITTEE_TOKEN": committee,
+                                          "LOAD_PICTURE": picture, "LOAD_VERSIONS": json.dumps(versions)}, args)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        clean_up(picture if "picture" in locals() else None, created="made" in locals() and made.status_code == 201)
+        clean_up(picture, created)
+        revoke_tokens(env, [viewer_id, committee_id])
     report(rows, seen, args)
 
 
+def run_locust(url: str, env: dict, args) -> tuple[list[dict], dict]:
+    """locust, headless, for args.seconds; its per-endpoint rows and every status seen."""
+    with tempfile.TemporaryDirectory() as tmp:
+        locustfile = Path(tmp) / "locustfile.py"
+        locustfile.write_text(LOCUSTFILE)
+        statuses = Path(tmp) / "statuses.json"
+        if args.restart_db:
+            def restart():
+                time.sleep(args.seconds / 2)
+                localdb = [sys.executable, str(ROOT / "scripts" / "localdb.py")]
+                subprocess.run([*localdb, "stop"], check=True, stdout=subprocess.DEVNULL)
+                time.sleep(2)
+                subprocess.run([*localdb, "start"], check=True, stdout=subprocess.DEVNULL)
+                print(f"load test: PostgreSQL restarted at {args.seconds / 2:.0f} s", file=sys.stderr)
+            threading.Thread(target=restart, daemon=True).start()
+        done = subprocess.run([str(ROOT / ".venv/bin/locust"), "-f", str(locustfile), "--headless", "--host", url,
+                               "-u", str(args.users), "-r", str(max(1, args.users // 4)), "-t", f"{args.seconds}s",
+                               "--csv", str(Path(tmp) / "run"), "--only-summary", "--loglevel", "WARNING"],
+                              env={**env, "LOAD_STATUSES": str(statuses)}, check=False, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+        broken = [line for line in done.stderr.splitlines() if "Error" in line and "locust.user.task" in line]
+        if broken:  # a task that raised is not a request: say so instead of hiding it in the figures
+            print(f"load test: {len(broken)} task errors in the locustfile, first: {broken[0]}", file=sys.stderr)
+        rows = list(csv.DictReader((Path(tmp) / "run_stats.csv").open()))
+        return rows, json.loads(statuses.read_text()) if statuses.exists() else {}
+
+
 def clean_up(picture: str | None, created: bool) -> None:
-    """Leave the database as it was: the run's saved checks and annotations gone (its picture too if it made it),
-    its tokens revoked."""
+    """Leave the database as it was: the run's saved checks and annotations gone (its picture too if it made it)."""
     from sqlalchemy import text
 
     from webapp.config import Settings
@@ -210,8 +183,6 @@ def clean_up(picture: str | None, created: bool) -> None:
             if created:
                 connection.execute(text("DELETE FROM situation_picture WHERE id = :p AND NOT EXISTS "
                                         "(SELECT 1 FROM annotation WHERE picture_id = :p)"), {"p": picture_id})
-        connection.execute(text("UPDATE api_token SET revoked_at = now() WHERE name = 'load test' "
-                                "AND revoked_at IS NULL"))
     engine.dispose()
 
 

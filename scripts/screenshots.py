@@ -14,12 +14,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -27,6 +23,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from local_app import fail, make_token, revoke_tokens, served  # noqa: E402
 
 from webapp.services.accounts import DEMO_PASSWORD  # noqa: E402
 from webapp.services.pictures import current_period  # noqa: E402
@@ -62,33 +60,11 @@ NORRMALM = [
 ]
 
 
-def fail(message: str) -> None:
-    print(f"Error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def token(env: dict, email: str, made: list[str]) -> dict[str, str]:
     """Bearer headers of a demo user; the token's id goes into `made`, to be revoked at the end."""
-    done = subprocess.run([str(ROOT / ".venv/bin/riskkarta"), "tokens", "create", email, "--name", "screenshots"],
-                          env=env, capture_output=True, text=True)
-    if done.returncode:
-        fail(f"could not make a token for {email}: {done.stderr.strip()} (load the demo city: make db)")
-    found = re.search(r"token (\d+) for", done.stdout + done.stderr)
-    if found:
-        made.append(found.group(1))
-    return {"Authorization": "Bearer " + next(w for w in done.stdout.split() if w.startswith("rk_"))}
-
-
-def revoke(env: dict, made: list[str]) -> None:
-    for token_id in made:
-        subprocess.run([str(ROOT / ".venv/bin/riskkarta"), "tokens", "revoke", token_id], env=env,
-                       capture_output=True)
+    token_id, secret = make_token(env, email, "screenshots")
+    made.append(token_id)
+    return {"Authorization": "Bearer " + secret}
 
 
 def ok(response: requests.Response) -> dict:
@@ -209,34 +185,19 @@ def main() -> None:
                                                              "site-report, picture-editor, city, admin)")
     args = parser.parse_args()
     IMAGES.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "RISKKARTA_RATE_LIMITS": "off"}
     made: list[str] = []
     viewer = token(env, "viewer@demo.riskkarta.se", made)
     sodermalm = token(env, "sodermalm@demo.riskkarta.se", made)
     innerstaden = token(env, "innerstaden@demo.riskkarta.se", made)
-    server = subprocess.Popen([str(ROOT / ".venv/bin/riskkarta"), "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(150):
-            try:
-                if requests.get(url + "/api/health", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        else:
-            fail("the server did not start (is the database up? make db)")
-        ids = {"check": site_check(url, viewer),
-               "draft": picture(url, sodermalm, "11", SODERMALM, submit=False),
-               "submitted": picture(url, innerstaden, "9", NORRMALM, submit=True)}
-        shoot(url, ids, set(args.only))
+        with served(env) as url:
+            ids = {"check": site_check(url, viewer),
+                   "draft": picture(url, sodermalm, "11", SODERMALM, submit=False),
+                   "submitted": picture(url, innerstaden, "9", NORRMALM, submit=True)}
+            shoot(url, ids, set(args.only))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        revoke(env, made)
-
+        revoke_tokens(env, made)
 
 if __name__ == "__main__":
     main()

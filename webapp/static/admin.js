@@ -6,14 +6,9 @@
   "use strict";
 
   var POLL_MS = 1000;
-  function $(id) { return document.getElementById(id); }
+  var $ = window.RiskkartaDom.byId;
 
-  function el(tag, text, className) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    if (className) { node.className = className; }
-    return node;
-  }
+  var el = window.RiskkartaDom.el;
 
   function parse(raw) {
     try { return raw ? JSON.parse(raw) : null; } catch (e) { return null; }

@@ -9,14 +9,9 @@
   var FIELDS = ["title", "kind", "severity", "body", "measure_type", "responsible", "measure_status", "valid_from",
                 "valid_to"];
   var MEASURE_ONLY = { measure_type: true, responsible: true, measure_status: true };
-  function $(id) { return document.getElementById(id); }
+  var $ = window.RiskkartaDom.byId;
 
-  function el(tag, text, className) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    if (className) { node.className = className; }
-    return node;
-  }
+  var el = window.RiskkartaDom.el;
 
   function merge(target, source) {
     Object.keys(source).forEach(function (key) {

@@ -6,14 +6,9 @@
   var SITE_STYLE = { color: "#000000", weight: 3, opacity: 1, fillColor: "#000000", fillOpacity: 0.06 };
   var PREVIEW_STYLE = { color: "#1f4e79", weight: 3, dashArray: "6 4", fillOpacity: 0.05 };
   var SITE_TYPES = { Point: true, Polygon: true, MultiPolygon: true };
-  function $(id) { return document.getElementById(id); }
+  var $ = window.RiskkartaDom.byId;
 
-  function el(tag, text, className) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    if (className) { node.className = className; }
-    return node;
-  }
+  var el = window.RiskkartaDom.el;
 
   function merge(target, source) {
     Object.keys(source).forEach(function (key) {

@@ -10,12 +10,7 @@
     return color;
   }
 
-  function el(tag, text, className) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    if (className) { node.className = className; }
-    return node;
-  }
+  var el = window.RiskkartaDom.el;
 
   function styleFunction(config) {
     return function (props, zoom, dimension) {
