@@ -54,6 +54,18 @@ def test_the_summary_lists_the_values_that_went_to_other(db_session, tmp_path):
         "kod 4 1 (unrecognised), and 5 more values with 5 incidents; map values with --category-map")
 
 
+@pytest.mark.parametrize(("value", "cls"), [("Stöld/inbrott", "theft"), ("Misshandel och våld", "violence"),
+                                            ("Narkotika & narkotikabrott", "drugs")])
+def test_a_value_that_names_known_categories_of_one_class_is_that_class(db_session, tmp_path, value, cls):
+    incidents.import_csv(db_session, incident_csv(tmp_path / "one.csv", [value]))
+    assert categories_of(db_session) == {cls: 1}
+
+
+def test_a_value_that_names_categories_of_different_classes_stays_unrecognised(db_session, tmp_path):
+    result = incidents.import_csv(db_session, incident_csv(tmp_path / "mixed.csv", ["stöld/misshandel"] * 2))
+    assert result.notes[1].startswith("to other: stöld/misshandel 2 (unrecognised)")
+
+
 def test_no_other_line_when_nothing_went_to_other(db_session, tmp_path):
     result = incidents.import_csv(db_session, incident_csv(tmp_path / "clean.csv", ["assault", "stöld"]))
     assert result.notes[0] == "violence 1, theft 1" and len(result.notes) == 2

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -100,10 +101,21 @@ class Categories:
     def __call__(self, value: str) -> str:
         word = category_word(value)
         cls = self._known.get(word)
+        if cls is None and (cls := self._compound(word)) is not None:
+            self._known[word] = cls
         if cls is None or cls == OTHER:
             self._to_other[word] += 1
             self._spelling.setdefault(word, value.strip())
         return cls or OTHER
+
+    def _compound(self, word: str) -> str | None:
+        """A value that names several known categories of one class ("stöld/inbrott", "rån och misshandel" when
+        both were violence) is that class; parts of different classes stay unrecognised."""
+        parts = [p.strip() for p in re.split(r"\s*(?:/|,|;|&|\+|\boch\b|\band\b)\s*", word) if p.strip()]
+        found = {self._known.get(p) for p in parts}
+        if len(parts) < 2 or None in found or len(found) != 1:
+            return None
+        return found.pop()
 
     def other_summary(self) -> str | None:
         """Which source values went to "other", most frequent first, e.g. "to other: fraud 20,012, Okänt 3
