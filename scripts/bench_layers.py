@@ -3,12 +3,13 @@
 
     .venv/bin/python scripts/bench_layers.py [--seconds 15] [--warmup 5]
 
-Run by hand on the demo city (`make run` loads it). It starts its own gunicorn (2 workers × 4 threads, tile
-cache off, role `city` so incident points are served) on 127.0.0.1:5077, loads it with `wrk -t2 -c8` over
-tiles spread across the city, and runs the same SQL / raster reads in a tight loop in two processes with no
-web layer. It prints requests/s, p50 latency and the ratio to the floor, beside the peers' figures measured
-on this kind of machine (PERFORMANCE.md). Needs wrk (Debian package `wrk`); rio-tiler is used for the PNG
-floor when it is installed (`pip install rio-tiler`), otherwise the floor is our own read + PNG encoding.
+Run by hand on the demo city (`make run` loads it). It starts its own gunicorn (2 workers × 4 threads,
+tile cache off, rate limits off, role `city` so incident points are served) on 127.0.0.1:5077, loads it with
+`wrk -t2 -c8` over tiles spread across the city, and runs the same SQL / raster reads in a tight loop in two
+processes with no web layer. It prints requests/s, p50 latency and the ratio to the floor, beside the peers'
+figures measured on this kind of machine (PERFORMANCE.md). Needs wrk (Debian package `wrk`); rio-tiler is used
+for the PNG floor when it is installed (`pip install rio-tiler`), otherwise the floor is our own read + PNG
+encoding. scripts/bench.py runs these cases and the rest (vector items, site check, hotspots) in one table.
 """
 from __future__ import annotations
 
@@ -135,10 +136,13 @@ def wrk(paths: list[str], seconds: float) -> tuple[float, float]:
     return rps, ms
 
 
-def start_server(env: dict) -> subprocess.Popen:
+def start_server(env: dict, log=None) -> subprocess.Popen:
+    """gunicorn as the bench measures it (2 workers × 4 threads) on PORT, once it answers; its output (the app logs
+    a line per request) to the file `log` when given."""
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{PORT}", "--workers", "2",
                                "--worker-class", "gthread", "--threads", "4", "--log-level", "warning",
-                               "webapp:create_app()"], env=env, cwd=ROOT)
+                               "webapp:create_app()"], env=env, cwd=ROOT, stdout=log,
+                              stderr=subprocess.STDOUT if log else None)
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/health", timeout=1)
@@ -147,6 +151,42 @@ def start_server(env: dict) -> subprocess.Popen:
             time.sleep(0.2)
     server.kill()
     sys.exit("bench: the server did not start")
+
+
+def item_paths(collection: str, boxes: list[tuple[float, float, float, float]], limit: int = 100) -> list[str]:
+    """Items URLs of `collection` for EPSG:3006 boxes, asked as CRS84 bboxes (the default a client sends)."""
+    lonlat = transformer(SWEREF99TM, WGS84)
+    paths = []
+    for x0, y0, x1, y1 in boxes:
+        w, s = lonlat.transform(x0, y0)
+        e, n = lonlat.transform(x1, y1)
+        paths.append(f"/ogc/collections/{collection}/items?bbox={w:.6f},{s:.6f},{e:.6f},{n:.6f}&limit={limit}")
+    return paths
+
+
+def layer_cases(versions: dict[str, int], flood: str) -> list[tuple[str, list[str], tuple]]:
+    """(name, URL paths, floor work) for crime items, MVT z10/13/15 and PNG z12/14/16."""
+    boxes = bboxes_1km2(25)
+    cases = [("items 1 km², limit 100", item_paths("crime", boxes),
+              ("sql", (ITEMS_FLOOR, [dict(zip(("x0", "y0", "x1", "y1"), b, strict=True)) for b in boxes])))]
+    for z in (10, 13, 15):
+        tl = tiles_around(z, 1 if z == 10 else 25)
+        paths = [f"/tiles/crime/{versions['crime']}/{z}/{x}/{y}.mvt" for z, x, y in tl]
+        cases.append((f"MVT z{z}", paths, ("sql", (MVT_FLOOR, [{"z": z, "x": x, "y": y} for z, x, y in tl]))))
+    for z in (12, 14, 16):
+        tl = [t for t in tiles_around(z, 25) if tile_bounds_3006(*t)]
+        paths = [f"/tiles/flood/{versions['flood']}/{z}/{x}/{y}.png" for z, x, y in tl]
+        cases.append((f"PNG z{z}", paths, ("raster", (flood, tl))))
+    return cases
+
+
+def worker_rss_mb(server: subprocess.Popen) -> list[int]:
+    """Resident memory of the gunicorn workers (children of `server`), in MB."""
+    rss = subprocess.run(["ps", "--ppid", str(server.pid), "-o", "rss="], capture_output=True, text=True).stdout
+    return [int(kb) // 1024 for kb in rss.split()]
+
+
+BENCH_ENV = {"RISKKARTA_ANONYMOUS_ROLE": "city", "RISKKARTA_TILE_CACHE_MB": "0", "RISKKARTA_RATE_LIMITS": "off"}
 
 
 def main() -> None:
@@ -168,36 +208,15 @@ def main() -> None:
     if not incidents or not flood:
         sys.exit("bench: load the demo city first (make run, or riskkarta demo load)")
     print(f"data: {incidents:,} incidents; flood COG {flood}")
-    env = dict(os.environ, RISKKARTA_ANONYMOUS_ROLE="city", RISKKARTA_TILE_CACHE_MB="0")
-    server = start_server(env)
-    rows = []
+    server = start_server(dict(os.environ, **BENCH_ENV))
     try:
-        boxes = bboxes_1km2(25)
-        lonlat = transformer(SWEREF99TM, WGS84)
-        item_paths = []
-        for x0, y0, x1, y1 in boxes:
-            w, s = lonlat.transform(x0, y0)
-            e, n = lonlat.transform(x1, y1)
-            item_paths.append(f"/ogc/collections/crime/items?bbox={w:.6f},{s:.6f},{e:.6f},{n:.6f}&limit=100")
-        cases = [("items 1 km², limit 100", item_paths,
-                  ("sql", (ITEMS_FLOOR, [dict(zip(("x0", "y0", "x1", "y1"), b, strict=True)) for b in boxes])))]
-        for z in (10, 13, 15):
-            tl = tiles_around(z, 1 if z == 10 else 25)
-            paths = [f"/tiles/crime/{versions['crime']}/{z}/{x}/{y}.mvt" for z, x, y in tl]
-            cases.append((f"MVT z{z}", paths, ("sql", (MVT_FLOOR, [{"z": z, "x": x, "y": y} for z, x, y in tl]))))
-        for z in (12, 14, 16):
-            tl = [t for t in tiles_around(z, 25) if tile_bounds_3006(*t)]
-            paths = [f"/tiles/flood/{versions['flood']}/{z}/{x}/{y}.png" for z, x, y in tl]
-            cases.append((f"PNG z{z}", paths, ("raster", (flood, tl))))
-        for name, paths, (kind, payload) in cases:
+        for name, paths, (kind, payload) in layer_cases(versions, flood):
             wrk(paths, args.warmup)
             rps, p50 = wrk(paths, args.seconds)
             base = floor(kind, payload, args.seconds, db_url)
-            rows.append((name, rps, p50, base))
             print(f"{name:24} {rps:8.1f} req/s  p50 {p50:7.1f} ms   floor {base:8.1f}/s   ratio {rps / base:5.2f}   "
                   f"peers: {PEERS.get(name, '')}", flush=True)
-        rss = subprocess.run(["ps", "--ppid", str(server.pid), "-o", "rss="], capture_output=True, text=True).stdout
-        print(f"worker RSS after the run: {', '.join(f'{int(kb) // 1024} MB' for kb in rss.split())} "
+        print(f"worker RSS after the run: {', '.join(f'{mb} MB' for mb in worker_rss_mb(server))} "
               "(target < 300 MB)")
     finally:
         server.terminate()

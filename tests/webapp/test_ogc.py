@@ -425,3 +425,16 @@ def test_a_demo_layer_says_so_with_its_source_and_licence(client, as_role):
     assert "Demonstrationsdata" in body["description"]
     districts = client.get("/ogc/collections/districts?f=json&lang=en").get_json()
     assert districts["demo"] is True and "Demo data" in districts["description"]
+
+
+def test_number_matched_is_counted_up_to_a_thousand_past_the_page_and_omitted_beyond(client, as_role):
+    """A full page's numberMatched is counted only up to offset + 1,000 (OGC API Features lets it be omitted): the
+    city's 20,000 test incidents page on without it; a box holding a few hundred gets its exact count."""
+    as_role("city")
+    everything = _json(client.get("/ogc/collections/crime/items?limit=10"))
+    assert "numberMatched" not in everything and "next" in _rels(everything)
+    box = "18.06,59.31,18.075,59.318"
+    some = _json(client.get(f"/ogc/collections/crime/items?limit=10&bbox={box}"))
+    total = len(_json(client.get(f"/ogc/collections/crime/items?limit=1000&bbox={box}"))["features"])
+    assert 10 < total < 1000, total
+    assert some["numberReturned"] == 10 and some["numberMatched"] == total

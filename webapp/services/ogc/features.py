@@ -18,9 +18,12 @@ from webapp.services.ogc.collections import ANNOTATIONS, SOURCES, Source, levels
 from webapp.services.ogc.query import ItemsQuery
 
 DIGITS = {WGS84: 6, SWEREF99TM: 2}
-# numberMatched is counted only when the page is full; a count that would pass this many rows is skipped
-# (numberMatched omitted, as Part 1 allows) so a bbox-less page over 100k incidents stays cheap.
-COUNT_CAP = 10_000
+# numberMatched is counted only when the page is full, and only up to this many features past the page's start; a
+# count that would pass it is skipped (numberMatched omitted, as Part 1 allows: the next link still pages on). The
+# count reads every row it counts, so this bounds its cost to ten pages of 100: a 1 km² box in the inner city holds
+# over 20,000 incidents, and counting 10,000 of them took 22 ms beside the page's 0.7 ms (EXPLAIN ANALYZE); 1,000
+# take 1.7 ms.
+COUNT_AHEAD = 1_000
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ def _feature_sql(source: Source, srid: int) -> str:
 
 def items(session: Session, role: str, collection_id: str, query: ItemsQuery) -> ItemsPage:
     """One page of a collection's features, built and counted by PostgreSQL in a single statement.
-    numberMatched is derived from the page when it is not full, counted (up to COUNT_CAP) otherwise; the
+    numberMatched is derived from the page when it is not full, counted (up to offset + COUNT_AHEAD) otherwise; the
     count is an InitPlan that PostgreSQL runs only when the CASE reaches it."""
     source = _source_of(collection_id, role)
     where, params = _where(source, collection_id, query, role)
@@ -107,7 +110,7 @@ def items(session: Session, role: str, collection_id: str, query: ItemsQuery) ->
                     FROM {source.from_} WHERE {where}
                     ORDER BY {source.key} LIMIT :limit OFFSET :offset) AS page) AS p
     """
-    params.update(limit=query.limit, offset=query.offset, cap=COUNT_CAP)
+    params.update(limit=query.limit, offset=query.offset, cap=query.offset + COUNT_AHEAD)
     features, returned, matched = session.execute(text(sql), params).one()
     return ItemsPage(features, returned, matched)
 
