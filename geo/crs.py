@@ -64,10 +64,23 @@ def _supported_list() -> str:
     return ", ".join(f"EPSG:{code}" for code in sorted(SUPPORTED_CRS))
 
 
-@lru_cache(maxsize=32)
+def _new_transformer(src: int, dst: int) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+
+# Building a transformer costs milliseconds (a PROJ database lookup), using one microseconds: keep the last few.
+_transformers = lru_cache(maxsize=32)(_new_transformer)
+
+
+def set_transformer_cache_size(size: int) -> None:
+    """Keep at most `size` transformers (at least 1); the ones kept so far are dropped."""
+    global _transformers
+    _transformers = lru_cache(maxsize=max(1, size))(_new_transformer)
+
+
 def transformer(src: int, dst: int) -> pyproj.Transformer:
     """Return a cached x/y-ordered transformer from EPSG ``src`` to EPSG ``dst``."""
-    return pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    return _transformers(src, dst)
 
 
 def transform_geom(geom: G, src: int, dst: int) -> G:

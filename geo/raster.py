@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+import rasterio.env
 import rasterio.errors
 import rasterio.shutil
 from affine import Affine
@@ -265,9 +266,22 @@ class _Handle:
         self.bounds = tuple(self.ds.bounds)
 
 
-@lru_cache(maxsize=32)
-def _cached_handle(path: str, inode: int, mtime_ns: int, size: int) -> _Handle:
+def _open_handle(path: str, inode: int, mtime_ns: int, size: int) -> _Handle:
     return _Handle(path)
+
+
+# The datasets kept open (each holds its header and overview directories, a few hundred kB at most; the pixels it
+# reads go through GDAL's block cache, bounded by GDAL_CACHEMAX). One dropped from here closes once no read uses it.
+_cached_handle = lru_cache(maxsize=16)(_open_handle)
+
+
+def configure(*, gdal_cachemax_mb: int, open_datasets: int) -> None:
+    """Bound what a process keeps for rasters: GDAL's block cache (GDAL_CACHEMAX, process-wide; GDAL's own default
+    is 5 % of the machine's memory) and the number of datasets held open (at least 1)."""
+    global _cached_handle
+    # rasterio passes GDAL_CACHEMAX straight to GDALSetCacheMax64, in bytes, so it applies even after a first read.
+    rasterio.env.set_gdal_config("GDAL_CACHEMAX", max(0, gdal_cachemax_mb) * 1024 * 1024)
+    _cached_handle = lru_cache(maxsize=max(1, open_datasets))(_open_handle)
 
 
 def _handle(path: str | os.PathLike) -> _Handle:

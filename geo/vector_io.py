@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyogrio
-import pyogrio.raw
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
@@ -18,6 +16,15 @@ from geo import safe_files
 from geo.crs import SWEREF99TM
 
 SUPPORTED_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
+
+
+def _pyogrio():
+    """pyogrio, loaded on first use: it brings pandas and geopandas (about 80 MB), which a web worker that never
+    reads or writes a vector file should not carry (imports run in their own process)."""
+    import pyogrio
+    import pyogrio.raw
+
+    return pyogrio
 
 
 class VectorFileError(ValueError):
@@ -45,7 +52,7 @@ class VectorFile:
 
 
 def list_layers(path: Path | str) -> list[str]:
-    return [str(name) for name, _kind in pyogrio.list_layers(path)]
+    return [str(name) for name, _kind in _pyogrio().list_layers(path)]
 
 
 def read(path: str | Path, layer: str | None = None, encoding: str | None = None,
@@ -61,6 +68,7 @@ def read(path: str | Path, layer: str | None = None, encoding: str | None = None
         raise VectorFileError(f"{path.name}: unsupported file type; use GeoJSON, GeoPackage or a zipped "
                               "Shapefile (.zip with .shp, .shx, .dbf and .prj).")
     gdal_path = _checked_source(path, max_bytes)
+    pyogrio = _pyogrio()
     with warnings.catch_warnings():
         # Z and M values are dropped below (force_2d); GDAL's note about M types is noise here.
         warnings.filterwarnings("ignore", message="Measured \\(M\\) geometry types")
@@ -91,6 +99,7 @@ def _checked_source(path: Path, max_bytes: int) -> str:
 
 
 def _read(path: Path, gdal_path: str, layer: str | None, encoding: str | None) -> VectorFile:
+    pyogrio = _pyogrio()
     try:
         layers = list_layers(gdal_path)
     except pyogrio.errors.DataSourceError as exc:
@@ -156,6 +165,7 @@ def write_gpkg(path: str | Path, layer: str, fields: dict[str, list[Any]], geome
                *, description: str | None = None) -> None:
     """One layer of features in EPSG:3006 as a GeoPackage: `fields` are columns of equal length (text, whole
     numbers, dates as ISO text; None is null), one geometry per row, any geometry type."""
+    pyogrio = _pyogrio()
     names = list(fields)
     columns = []
     for name in names:

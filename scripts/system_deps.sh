@@ -28,6 +28,8 @@ if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null 2>&1 || want+=(chromium)
   # pdftoppm: the tests look at the PDFs (the map print, the reports) as images.
   command -v pdftoppm >/dev/null 2>&1 || want+=(poppler-utils)
+  # The loopback cluster test (tests/webapp/test_cluster.py, scripts/cluster.sh): load balancer and tile cache.
+  have_pkg haproxy || want+=(haproxy); have_pkg nginx-light || have_pkg nginx || want+=(nginx-light)
 fi
 
 [ ${#want[@]} -eq 0 ] && exit 0

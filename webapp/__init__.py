@@ -33,6 +33,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
 
     db.init_app(app, db.make_engine(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms))
     app.extensions["riskkarta.rules"] = load_rules(settings.rules_file)
+    bound_caches(settings)
     errors.register(app)
     security.init_app(app)
     gate.init_app(app)
@@ -72,6 +73,20 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     oidc.init_app(app)
     app.register_blueprint(tiles_bp)
     return app
+
+
+def bound_caches(settings: Settings) -> None:
+    """Set the bound of every per-process cache from the settings (README: Configuration). Process-wide: under
+    gunicorn each worker builds its app, so each worker applies them at start. The tile cache is made per app
+    (webapp/tiles, RISKKARTA_TILE_CACHE_MB)."""
+    from geo import crs, raster
+    from webapp.services.hazards import crime
+    from webapp.services.ogc import coverages
+
+    raster.configure(gdal_cachemax_mb=settings.gdal_cachemax_mb, open_datasets=settings.raster_open_datasets)
+    crs.set_transformer_cache_size(settings.transformer_cache_size)
+    coverages.set_cache_size(settings.coverage_cache_mb)
+    crime.set_baseline_cache_size(settings.baseline_cache_entries)
 
 
 def _refuse_demo_accounts(app: Flask) -> None:

@@ -61,6 +61,8 @@ class Settings:
     database_url: str = field(default_factory=local_database_url)
     # The owner's connection, for migrations, imports, demo data, hotspot runs and backups; empty: database_url.
     owner_database_url: str = ""
+    # A streaming replica for anonymous reads (tiles, items, the catalogue, the API's reads); empty: the primary only.
+    replica_database_url: str = ""
     data_dir: Path = field(default_factory=lambda: _home() / "data")
     secret_key: str = "dev-only-not-secret"
     # Empty string: no base map at all (the maps must work without one).
@@ -91,6 +93,13 @@ class Settings:
     rules_file: Path | None = None
     # In-memory cache of versioned tiles per worker; 0 turns it off (the benchmark measures uncached tiles).
     tile_cache_mb: int = 64
+    # What else a worker keeps in memory, each bounded (README: Configuration): GDAL's raster block cache, the raster
+    # files held open, the coverage GeoTIFFs answered last, the PROJ transformers and the city-wide crime baselines.
+    gdal_cachemax_mb: int = 64
+    raster_open_datasets: int = 16
+    coverage_cache_mb: int = 16
+    transformer_cache_size: int = 32
+    baseline_cache_entries: int = 16
     # The role of a request that is not signed in: public | viewer | committee | city | admin.
     anonymous_role: str = "public"
     # "production" refuses to start with the demo accounts and sends cookies only over HTTPS.
@@ -129,6 +138,7 @@ class Settings:
             database_url=env.get("DATABASE_URL") or local_database_url(user=LOCAL_WEB),
             owner_database_url=env.get("RISKKARTA_OWNER_DATABASE_URL")
             or ("" if env.get("DATABASE_URL") else local_database_url()),
+            replica_database_url=env.get("DATABASE_REPLICA_URL", ""),
             data_dir=Path(env.get("RISKKARTA_DATA_DIR") or _home() / "data"),
             secret_key=_secret_key(),
             basemap_url=env.get("BASEMAP_URL", OSM_TILES),
@@ -158,6 +168,11 @@ class Settings:
             oidc_role_group_prefix=env.get("RISKKARTA_OIDC_ROLE_GROUP_PREFIX", "riskkarta-"),
             oidc_district_group_prefix=env.get("RISKKARTA_OIDC_DISTRICT_GROUP_PREFIX", "sdn-"),
             tile_cache_mb=_int("RISKKARTA_TILE_CACHE_MB", 64),
+            gdal_cachemax_mb=_int("RISKKARTA_GDAL_CACHEMAX_MB", 64),
+            raster_open_datasets=_int("RISKKARTA_RASTER_OPEN_DATASETS", 16),
+            coverage_cache_mb=_int("RISKKARTA_COVERAGE_CACHE_MB", 16),
+            transformer_cache_size=_int("RISKKARTA_TRANSFORMER_CACHE_SIZE", 32),
+            baseline_cache_entries=_int("RISKKARTA_BASELINE_CACHE_ENTRIES", 16),
             public_url=env.get("RISKKARTA_PUBLIC_URL", "").strip(),
             trusted_hosts=tuple(h.strip() for h in env.get("RISKKARTA_TRUSTED_HOSTS", "localhost,127.0.0.1,::1,[::1]")
                                 .split(",") if h.strip()),

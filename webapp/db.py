@@ -4,7 +4,8 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
+from flask import session as cookie_session
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,26 +36,68 @@ def make_engine(url: str, *, statement_timeout_ms: int | None = None, pre_ping: 
 
 
 def init_app(app: Flask, engine: Engine) -> None:
+    """The primary's pool, and the replica's when DATABASE_REPLICA_URL is set (see get_session)."""
     app.extensions["riskkarta.engine"] = engine
     app.extensions["riskkarta.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    settings = app.extensions.get("riskkarta.settings")
+    if settings is not None and settings.replica_database_url:
+        replica = make_engine(settings.replica_database_url, statement_timeout_ms=settings.statement_timeout_ms)
+        app.extensions["riskkarta.replica_engine"] = replica
+        app.extensions["riskkarta.replica_sessionmaker"] = sessionmaker(replica, expire_on_commit=False)
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is None:
-            return
+        g.pop("db_on_replica", None)
+        _close(g.pop("db_session", None))
+
+
+def _close(db_session: Session | None) -> None:
+    if db_session is None:
+        return
+    try:
+        db_session.close()
+    except DBAPIError:
+        # The server went away after the answer was made (a restart): the rollback on close cannot reach it.
+        # Drop the connection from the pool instead of turning a finished answer into a 500.
+        with contextlib.suppress(DBAPIError):
+            db_session.invalidate()
+
+
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def reads_from_replica() -> bool:
+    """Whether this request may read from the replica: a replica is configured, the request only reads, and nobody
+    is signed in. Read-your-writes the simple way: every write needs a signed-in user (a session cookie or a bearer
+    token), so a signed-in user's requests all go to the primary and never see a replica that lags behind their own
+    edit; anonymous requests (the crowd opening the map in a crisis) cannot have written anything. Decided from the
+    request alone (Flask-Login's session key, the Authorization header), before any query."""
+    if "riskkarta.replica_sessionmaker" not in current_app.extensions or not has_request_context():
+        return False
+    if request.method not in READS or request.headers.get("Authorization"):
+        return False
+    return "_user_id" not in cookie_session and "remember_token" not in request.cookies
+
+
+def get_session(*, primary: bool = False) -> Session:
+    """The request's session, created on first use: on the replica when reads_from_replica() and the replica
+    answers, else on the primary.
+    `primary=True` demands the primary (a GET that writes, such as the sign-in callback); a replica session opened
+    earlier in the request is closed then, and the rest of the request uses the primary."""
+    if "db_session" in g and not (primary and g.get("db_on_replica")):
+        return g.db_session
+    _close(g.pop("db_session", None))
+    g.db_session, g.db_on_replica = None, False
+    if not primary and reads_from_replica():
+        replica = current_app.extensions["riskkarta.replica_sessionmaker"]()
         try:
-            session.close()
+            replica.connection()  # the checkout the request makes anyway, made now so that it can fall back
+            g.db_session, g.db_on_replica = replica, True
         except DBAPIError:
-            # The server went away after the answer was made (a restart): the rollback on close cannot reach it.
-            # Drop the connection from the pool instead of turning a finished answer into a 500.
-            with contextlib.suppress(DBAPIError):
-                session.invalidate()
-
-
-def get_session() -> Session:
-    """The request's session, created on first use."""
-    if "db_session" not in g:
+            # A replica that is away must not take the reads (and the health check, and so the load balancer's
+            # view of the instance) down with it: the primary answers them meanwhile.
+            _close(replica)
+    if g.db_session is None:
         g.db_session = current_app.extensions["riskkarta.sessionmaker"]()
     return g.db_session
 

@@ -59,7 +59,7 @@ def oidc_callback():
                            f"({type(exc).__name__}).") from None
     claims = token.get("userinfo") or client.userinfo(token=token)
     role, districts = _role_and_districts(claims, current_app.extensions["riskkarta.settings"])
-    db = get_session()
+    db = get_session(primary=True)  # a GET that writes: the account, before anyone is signed in
     user = accounts.from_identity_provider(db, claims["iss"], claims["sub"], claims.get("email"), claims.get("name"),
                                            role, districts)
     db.commit()

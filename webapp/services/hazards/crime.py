@@ -105,13 +105,21 @@ _SURVEY_PROVENANCE = "SELECT string_agg(DISTINCT source, '; '), '', bool_or(is_d
 _CELL_ID = "concat_ws('-', c.size_m, c.gx, c.gy)"
 # The city-wide count and area change only with a new import (a new layer version) and, slowly, with the date.
 _baselines: dict[tuple, tuple[int, float]] = {}
+_max_baselines = 16  # RISKKARTA_BASELINE_CACHE_ENTRIES: a few layers × periods; each entry is a few bytes
+
+
+def set_baseline_cache_size(entries: int) -> None:
+    """Keep at most this many city-wide baselines (at least 1); the ones kept so far are dropped."""
+    global _max_baselines
+    _max_baselines = max(1, entries)
+    _baselines.clear()
 
 
 def city_baseline(session: Session, version: int, months: int, layer: str = "crime") -> tuple[int, float]:
     """Incidents of the layer in the city over the period and the city's area, cached per layer version and day."""
     key = (layer, version, months, date.today())
     if key not in _baselines:
-        if len(_baselines) > 16:
+        if len(_baselines) >= _max_baselines:
             _baselines.clear()
         count, area = session.execute(CITY_BASELINE, {"months": months, "layer": layer}).one()
         _baselines[key] = (int(count or 0), float(area or 0.0))

@@ -32,8 +32,14 @@ UCUM = {"°C": "Cel"}  # units whose UCUM code differs from how the layer writes
 _AXIS_ARG = re.compile(r"\s*([A-Za-z]+)\(([^()]*)\)\s*")
 PARAMETERS = ("bbox", "bbox-crs", "subset", "scale-size", "scaleSize", "f", "lang")
 # The GeoTIFFs answered last, per worker: a client reading the URL in ranges (GDAL's /vsicurl/, QGIS) asks for the
-# same coverage several times, and each range must come from the same file.
-_recent = TileCache(32 * 1024 * 1024)
+# same coverage several times, and each range must come from the same file. Bounded by RISKKARTA_COVERAGE_CACHE_MB.
+_recent = TileCache(16 * 1024 * 1024)
+
+
+def set_cache_size(megabytes: int) -> None:
+    """Keep at most this many MB of recent coverage GeoTIFFs per worker (0: none); the ones kept so far are dropped."""
+    global _recent
+    _recent = TileCache(max(0, megabytes) * 1024 * 1024)
 
 
 @dataclass(frozen=True)
