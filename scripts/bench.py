@@ -26,7 +26,6 @@ import platform
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,10 +91,7 @@ def wrk_cases(args, db_url: str, versions: dict, flood: str, layer_id: int, boxe
     if args.only:
         cases = [case for case in cases if any(word in case[0] for word in args.only)]
     rows = []
-    # The server's log (a line per request) goes to a file, its tail shown when something fails.
-    log = tempfile.NamedTemporaryFile("w+", prefix="bench-", suffix=".log")  # noqa: SIM115
-    server = bench_layers.start_server(dict(os.environ, **bench_layers.BENCH_ENV), log)
-    try:
+    with bench_layers.gunicorn(dict(os.environ, **bench_layers.BENCH_ENV)) as server:
         for name, paths, (kind, payload) in cases:
             bench_layers.wrk(paths, args.warmup)
             rps, p50 = bench_layers.wrk(paths, args.seconds)
@@ -104,14 +100,6 @@ def wrk_cases(args, db_url: str, versions: dict, flood: str, layer_id: int, boxe
             print(f"  {name:44} {rps:8.1f} req/s  p50 {p50:7.1f} ms  floor {base:8.1f}/s  ratio {rps / base:5.2f}",
                   flush=True)
         rss = bench_layers.worker_rss_mb(server)
-    except Exception:
-        log.seek(0)
-        print("".join(log.readlines()[-20:]), file=sys.stderr)
-        raise
-    finally:
-        server.terminate()
-        server.wait()
-        log.close()
     return rows, rss
 
 

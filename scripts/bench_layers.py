@@ -136,21 +136,31 @@ def wrk(paths: list[str], seconds: float) -> tuple[float, float]:
     return rps, ms
 
 
-def start_server(env: dict, log=None) -> subprocess.Popen:
-    """gunicorn as the bench measures it (2 workers × 4 threads) on PORT, once it answers; its output (the app logs
-    a line per request) to the file `log` when given."""
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{PORT}", "--workers", "2",
-                               "--worker-class", "gthread", "--threads", "4", "--log-level", "warning",
-                               "webapp:create_app()"], env=env, cwd=ROOT, stdout=log,
-                              stderr=subprocess.STDOUT if log else None)
-    for _ in range(100):
+@contextlib.contextmanager
+def gunicorn(env: dict):
+    """gunicorn as the benches measure it (2 workers × 4 threads) on PORT, for the `with` block, once it answers.
+    Its output (the app logs a line per request) goes to a file whose tail is shown when the block fails."""
+    with tempfile.NamedTemporaryFile("w+", prefix="bench-", suffix=".log") as log:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{PORT}", "--workers",
+                                   "2", "--worker-class", "gthread", "--threads", "4", "--log-level", "warning",
+                                   "webapp:create_app()"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/health", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    sys.exit("bench: the server did not start")
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/health", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                sys.exit("bench: the server did not start")
+            yield server
+        except Exception:
+            log.seek(0)
+            print("".join(log.readlines()[-20:]), file=sys.stderr)
+            raise
+        finally:
+            server.terminate()
+            server.wait()
 
 
 def item_paths(collection: str, boxes: list[tuple[float, float, float, float]], limit: int = 100) -> list[str]:
@@ -208,8 +218,7 @@ def main() -> None:
     if not incidents or not flood:
         sys.exit("bench: load the demo city first (make run, or riskkarta demo load)")
     print(f"data: {incidents:,} incidents; flood COG {flood}")
-    server = start_server(dict(os.environ, **BENCH_ENV))
-    try:
+    with gunicorn(dict(os.environ, **BENCH_ENV)) as server:
         for name, paths, (kind, payload) in layer_cases(versions, flood):
             wrk(paths, args.warmup)
             rps, p50 = wrk(paths, args.seconds)
@@ -218,9 +227,6 @@ def main() -> None:
                   f"peers: {PEERS.get(name, '')}", flush=True)
         print(f"worker RSS after the run: {', '.join(f'{mb} MB' for mb in worker_rss_mb(server))} "
               "(target < 300 MB)")
-    finally:
-        server.terminate()
-        server.wait()
     print("\ntargets (DESIGN.md §8):", "; ".join(f"{k}: {v}" for k, v in TARGETS.items()))
     print("note: MVT z<13 serves k-anonymous cells (points from z13 for city/admin), the floor draws raw points.")
 

@@ -21,16 +21,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))  # its sibling bench_layers, also when imported by path
 
+import bench_layers  # noqa: E402
 import numpy as np  # noqa: E402
 import rasterio  # noqa: E402
 import shapely  # noqa: E402
@@ -50,7 +50,6 @@ from webapp.services.catalog import visible_layers  # noqa: E402
 from webapp.services.hazards import crime, drinking_water, hazardous_goods  # noqa: E402
 from webapp.services.site_check import SiteInput, evaluate  # noqa: E402
 
-PORT = 5078
 INCIDENT_LAYERS = ("crime", "accidents")
 DEMO_VIEWER = next(email for email, role, _ in DEMO_USERS if role == "viewer")
 
@@ -186,38 +185,19 @@ def run_http(sites: list[tuple[shapely.Geometry, float]], token: str, ids: list[
     """POST each site to /api/site-checks through gunicorn, sequentially: the milliseconds of each; the saved
     checks' ids go to `ids` as they come (for the clean-up, however the run ends)."""
     env = dict(os.environ, RISKKARTA_RATE_LIMITS="off")  # the bench's sequential requests are not an attack
-    # The server's log (a line per request) goes to a file, shown only when a request fails.
-    log = tempfile.NamedTemporaryFile("w+", prefix="bench_site_check-", suffix=".log")  # noqa: SIM115
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{PORT}", "--workers", "2",
-                               "--worker-class", "gthread", "--threads", "4", "--log-level", "warning",
-                               "webapp:create_app()"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     times = []
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with bench_layers.gunicorn(env):
         for site, buffer_m in sites:
             geometry = shapely.geometry.mapping(transform_geom(site, SWEREF99TM, WGS84))
             body = json.dumps({"type": "Feature", "geometry": geometry,
                                "properties": {"land_use": "C", "buffer_m": buffer_m}}).encode()
-            request = urllib.request.Request(f"http://127.0.0.1:{PORT}/api/site-checks", data=body, method="POST",
-                                             headers=headers)
+            request = urllib.request.Request(f"http://127.0.0.1:{bench_layers.PORT}/api/site-checks", data=body,
+                                             method="POST", headers=headers)
             started = time.perf_counter()
             with urllib.request.urlopen(request) as response:
                 ids.append(json.loads(response.read())["id"])
             times.append((time.perf_counter() - started) * 1000)
-    except Exception:
-        log.seek(0)
-        print("".join(log.readlines()[-20:]), file=sys.stderr)
-        raise
-    finally:
-        server.terminate()
-        server.wait()
-        log.close()
     return times
 
 

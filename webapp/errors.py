@@ -40,6 +40,11 @@ def not_found(what: str, detail: str) -> ProblemError:
     return ProblemError(404, "not-found", f"{what} not found", detail)
 
 
+def needs_sign_in(detail: str) -> ProblemError:
+    """The one answer to a write (or an administrator's read) from a request that is not signed in."""
+    return ProblemError(401, "unauthorized", "Sign in first", detail)
+
+
 # Why pasted coordinates could not be read, said in the request's language (`message`; `detail` stays the exact,
 # English explanation of what was read).
 COORDINATE_MESSAGES = {

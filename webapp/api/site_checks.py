@@ -10,7 +10,7 @@ from webapp import gate, ratelimit
 from webapp.api.params import whole_number
 from webapp.auth import current_account, current_role
 from webapp.db import get_session
-from webapp.errors import ProblemError
+from webapp.errors import ProblemError, needs_sign_in
 from webapp.i18n import current_language
 from webapp.reports import format as fmt
 from webapp.services import districts
@@ -37,8 +37,7 @@ def _signed_in():
     """The user who saves a check; 401 for a request that is not signed in."""
     user = current_account()
     if user is None:
-        raise ProblemError(401, "unauthorized", "Sign in first",
-                           "Saving a site check needs a signed-in user (a session from /login, or a bearer token).")
+        raise needs_sign_in("Saving a site check needs a signed-in user (a session from /login, or a bearer token).")
     return user
 
 

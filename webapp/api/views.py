@@ -28,9 +28,7 @@ def list_views():
 @bp.post("")
 def create_view():
     """Save the viewer's state under a name for the team."""
-    user = current_account()
-    if user is None:  # before the body is read
-        views.create(get_session(), None, None, None)
+    user = views.signed_in(current_account())  # before the body is read
     body = gate.json_body(what="an object with `name` and `state`")
     if not isinstance(body, dict):
         body = {}

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from webapp.config import Settings
-from webapp.errors import ProblemError, not_found
+from webapp.errors import ProblemError, needs_sign_in, not_found
 from webapp.services.imports import summary, uploads, worker
 from webapp.services.imports.uploads import Upload
 
@@ -64,8 +64,7 @@ class Job:
 def check_admin(user) -> None:
     """401 for a request that is not signed in, 403 for anyone but an active administrator."""
     if user is None:
-        raise ProblemError(401, "unauthorized", "Sign in first",
-                           "Imports need a signed-in administrator (a session from /login, or a bearer token).")
+        raise needs_sign_in("Imports need a signed-in administrator (a session from /login, or a bearer token).")
     if not user.active or user.role != "admin":
         raise ProblemError(403, "forbidden", "Not allowed", "Only an administrator imports data.")
 

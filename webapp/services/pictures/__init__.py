@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from webapp import errors
 from webapp.errors import ProblemError, not_found
 from webapp.services.accounts import User, audit
 
@@ -72,7 +73,7 @@ def forbidden(detail: str) -> ProblemError:
 
 
 def needs_sign_in() -> ProblemError:
-    return ProblemError(401, "unauthorized", "Sign in first", "Changing situation pictures needs a signed-in user.")
+    return errors.needs_sign_in("Changing situation pictures needs a signed-in user.")
 
 
 def may_read(user: User | None, role: str, picture: Picture) -> bool:

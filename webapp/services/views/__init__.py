@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from webapp.errors import ProblemError, not_found
+from webapp.errors import ProblemError, needs_sign_in, not_found
 from webapp.services.accounts import User, audit
 
 MAX_NAME = 80
@@ -115,15 +115,16 @@ def latest(session: Session, limit: int = 100) -> list[SavedView]:
     return [_view(r) for r in rows]
 
 
-def _signed_in(user: User | None) -> User:
+def signed_in(user: User | None) -> User:
+    """The user who saves or deletes a view; 401 without one (checked before a body is read)."""
     if user is None:
-        raise ProblemError(401, "unauthorized", "Sign in first", "Saving or deleting a view needs a signed-in user.")
+        raise needs_sign_in("Saving or deleting a view needs a signed-in user.")
     return user
 
 
 def create(session: Session, user: User | None, name: Any, state: Any) -> SavedView:
     """Save a named view for the team; 401 without a user, 422 for a bad name or state."""
-    user = _signed_in(user)
+    user = signed_in(user)
     name, state = check_name(name), check_state(state)
     view_id = session.execute(text(
         "INSERT INTO saved_view (name, state, created_by) VALUES (:name, CAST(:state AS jsonb), :user) RETURNING id"),
@@ -146,7 +147,7 @@ def may_delete(user: User | None, view: SavedView) -> bool:
 
 def delete(session: Session, user: User | None, view_id: int) -> None:
     """Delete a saved view: its creator or an administrator; 401 / 403 / 404 otherwise."""
-    user = _signed_in(user)
+    user = signed_in(user)
     view = get(session, view_id)
     if not may_delete(user, view):
         raise ProblemError(403, "forbidden", "Not allowed", "Only the view's creator or an administrator deletes it.")
