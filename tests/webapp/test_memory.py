@@ -4,6 +4,7 @@ The full sweep (every tile at zooms 8–16, 1,000 checks, 2 workers) is scripts/
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,35 @@ def test_a_worker_stays_under_300_mb_after_every_layer_at_every_zoom_and_many_si
     print(f"worker RSS: {at_start:.0f} MB at start, {after:.0f} MB after {sum(tiles.values())} tiles and "
           f"{SITE_CHECKS} site checks")
     assert after < LIMIT_MB, f"the worker holds {after:.0f} MB (at start {at_start:.0f} MB)"
+
+
+LAZY_FOLIUM = """
+import json, sys
+from webapp import create_app
+from webapp.config import Settings
+app = create_app(Settings.from_env())
+client = app.test_client()
+paths = ["/api/health", "/api/layers", "/ogc/collections", "/ogc/collections/districts/items?limit=5"]
+paths += [layer["links"]["tiles"].format(z=12, x=2253, y=1204)  # the inner city
+          for layer in client.get("/api/layers").get_json()["layers"] if layer["has_data"]]
+statuses = json.dumps([client.get(path).status_code for path in paths]).replace(" ", "")
+print(statuses, "folium" in sys.modules, "pandas" in sys.modules)
+print(client.get("/map").status_code, "folium" in sys.modules)
+"""
+
+
+def test_folium_is_loaded_only_when_a_page_draws_a_map(database_url, web_database_url, data_dir):
+    """folium (with branca, and pandas where installed) stays out of a worker that serves tiles, items and the API."""
+    import subprocess
+    import sys
+
+    env = {"DATABASE_URL": web_database_url, "RISKKARTA_DATA_DIR": str(data_dir), "RISKKARTA_RATE_LIMITS": "off",
+           "SECRET_KEY": "test-secret", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", LAZY_FOLIUM], env=env, cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    served, page = result.stdout.strip().splitlines()[-2:]
+    statuses, folium_loaded, pandas_loaded = served.rsplit(" ", 2)
+    assert set(json.loads(statuses)) <= {200, 204} and len(json.loads(statuses)) > 4, served
+    assert (folium_loaded, pandas_loaded) == ("False", "False"), served
+    assert page == "200 True", page

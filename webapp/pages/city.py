@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import folium
 import shapely
 from flask import Response, current_app, redirect, render_template, request, url_for
 from shapely.geometry import shape
@@ -60,6 +59,8 @@ def _map_filters() -> tuple[dict, bool]:
 
 
 def _city_map(session, reported: list, lang: str):
+    import folium
+
     t = texts(lang)
     bounds = districts.bounds_lonlat(session)
     if bounds is None:

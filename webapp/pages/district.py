@@ -2,7 +2,6 @@
 hazard's summary), and the saved site checks that touch it."""
 from __future__ import annotations
 
-import folium
 from flask import current_app, render_template, url_for
 
 from webapp.auth import current_role
@@ -24,6 +23,8 @@ def _lang_arg(lang: str) -> str | None:
 def _map(found: summary.DistrictPage, lang: str):
     """The district over the layers that touch it, as the site report's map has them: a hazard kept off that map
     (crime, whose points some roles may see on tiles) is kept off this one, so the page never shows a point."""
+    import folium
+
     t = texts(lang)
     m = base_map(current_app.extensions["riskkarta.settings"], found.district.bounds_lonlat, t.base_map, lang)
     west, south, east, north = found.district.bounds_lonlat

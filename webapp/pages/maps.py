@@ -1,19 +1,25 @@
-"""Folium maps whose Leaflet and plugins come from the app's own /static/vendor, never from a CDN."""
+"""Folium maps whose Leaflet and plugins come from the app's own /static/vendor, never from a CDN.
+
+folium is imported only where a page draws a map (ruff's banned-module-level-imports keeps it so): with branca, and
+pandas where that is installed, it holds about 60 MB that a worker serving tiles, items and the API never needs.
+Its element classes are in webapp/pages/map_elements.py, imported the same way."""
 from __future__ import annotations
 
 import html
 import json
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import folium
 from flask import url_for
-from jinja2 import Template
 
 from webapp.config import Settings
 from webapp.i18n import N_, gettext_in
 from webapp.services import hazards
 from webapp.services.catalog import LayerInfo
+
+if TYPE_CHECKING:
+    import folium
 
 DEFAULT_OPACITY = 0.7
 DISTRICT_STYLE = {"color": "#1f4e79", "weight": 2, "fillColor": "#6fa8dc", "fillOpacity": 0.08}
@@ -45,27 +51,14 @@ CONTROL_TEXTS = {"zoomIn": N_("Zoom in"), "zoomOut": N_("Zoom out"), "layers": N
                  "baseDown": N_("The base map cannot be reached right now; the risk layers are shown without it.")}
 
 
-class MapChrome(folium.MacroElement):
-    """The map's controls in the page's language: zoom buttons, a metric scale bar, the layer switch's name, a notice
-    when the base map cannot be reached; and district shapes kept out of the keyboard's tab order."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        riskkarta.chrome({{ this._parent.get_name() }}, {{ this.texts|tojson }}, {{ this.base|tojson }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, texts: dict[str, str], base: str | None) -> None:
-        super().__init__()
-        self._name = "MapChrome"
-        self.texts = texts
-        self.base = base
-
-
 def base_map(settings: Settings, bounds: tuple[float, float, float, float], base_name: str,
              lang: str = "sv") -> folium.Map:
     """A folium map over the app's own Leaflet, fitted to `bounds` (lon/lat), with the configured base map (if any)
     and the controls in `lang`. The pages load /static/viewer.js, which the controls need."""
+    import folium
+
+    from webapp.pages.map_elements import MapChrome
+
     west, south, east, north = bounds
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=11, tiles=None,
                    control_scale=False, zoom_control=False, max_zoom=20)
@@ -84,6 +77,8 @@ def base_map(settings: Settings, bounds: tuple[float, float, float, float], base
 def add_districts(m: folium.Map, collection_geojson: str, name: str, aliases: list[str]) -> folium.GeoJson:
     """The districts with name and committee on hover. folium's tooltip writes values as HTML, so the texts (which
     come from imported files) are escaped here."""
+    import folium
+
     collection = json.loads(collection_geojson)
     for feature in collection["features"]:
         props = feature["properties"]
@@ -98,39 +93,6 @@ def add_districts(m: folium.Map, collection_geojson: str, name: str, aliases: li
     )
     layer.add_to(m)
     return layer
-
-
-class VectorGridLayer(folium.map.Layer):
-    """Mapbox vector tiles drawn by Leaflet.VectorGrid, styled per class by /static/viewer.js."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = riskkarta.vectorLayer({{ this.url|tojson }}, {{ this.config|tojson }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, url: str, name: str, config: dict, show: bool = True) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
-        self._name = "VectorGridLayer"
-        self.url = url
-        self.config = config
-
-
-class MapLegend(folium.MacroElement):
-    """A legend on the map (bottom right): a heading, then (kind, label, colour) rows, kind being "fill", "line",
-    "outline" or "site". Built with textContent by the page's script: labels come from data and stay text."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        riskkarta.legend({{ this._parent.get_name() }}, {{ this.heading|tojson }}, {{ this.entries|tojson }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, heading: str, entries: list[dict]) -> None:
-        super().__init__()
-        self._name = "MapLegend"
-        self.heading = heading
-        self.entries = entries
 
 
 # folium's page head forbids zooming the page (maximum-scale=1, user-scalable=no), which WCAG 1.4.4 does not allow;
@@ -153,6 +115,10 @@ def tile_url(info: LayerInfo) -> str:
 
 def map_layer(info: LayerInfo, lang: str, texts, *, show: bool):
     """A layer with data as a folium layer: PNG tiles for rasters, vector tiles drawn by viewer.js otherwise."""
+    import folium
+
+    from webapp.pages.map_elements import VectorGridLayer
+
     d = info.definition
     title = gettext_in(lang, d.title)
     if info.kind == "raster":

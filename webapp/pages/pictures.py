@@ -6,8 +6,8 @@ a map over the risk layers and the same as a table. For those who may change it 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-import folium
 from flask import Response, current_app, render_template, request, url_for
 from shapely.geometry import shape
 
@@ -31,6 +31,9 @@ from webapp.reports.pictures import (
 )
 from webapp.services import catalog, districts, pictures
 from webapp.services.pictures import compare, drawings, forward, history
+
+if TYPE_CHECKING:
+    import folium
 
 
 def _filters(lang: str) -> tuple[dict, str | None]:
@@ -162,6 +165,8 @@ def _district_frame(district_code: str, lang: str) -> folium.Map:
 def _map(picture: pictures.Picture, collection: dict, lang: str, *, editor: bool):
     """The district's outline over the risk layers (off at first); the annotations drawn here in the read view,
     by pictures.js in the editor."""
+    import folium
+
     t = texts(lang)
     session = get_session()
     m = _district_frame(picture.district_code, lang)
@@ -238,6 +243,8 @@ CHANGE_STYLES = {"added": {"color": "#1a9850", "dashArray": None}, "removed": {"
 
 
 def _compare_map(district_code: str, body: dict, lang: str):
+    import folium
+
     m = _district_frame(district_code, lang)
     before = [{"type": "Feature", "geometry": f["properties"]["before_geometry"], "properties": {}}
               for f in body["features"] if "moved" in f["properties"]["changes"]]

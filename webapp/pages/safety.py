@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import json
 
-import folium
 from flask import current_app, render_template, request
 
 from layers.base import may_see
@@ -39,6 +38,8 @@ def colour(value: float | None) -> str:
 
 @bp.get("/safety")
 def safety_page():
+    import folium
+
     if not may_see(current_role(), CRIME.confidentiality):
         raise not_found("Page", "There is no such page.")
     session = get_session()

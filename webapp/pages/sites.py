@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import folium
 from flask import Response, current_app, render_template, request, url_for
 
 from geo.crs import SWEREF99TM, WGS84, transform_bounds
@@ -15,7 +14,7 @@ from webapp.auth import current_role
 from webapp.db import get_session
 from webapp.i18n import N_, current_language, gettext_in, texts, translate_tree
 from webapp.pages import bp
-from webapp.pages.maps import DISTRICT_STYLE, MapLegend, add_districts, base_map, map_layer, render
+from webapp.pages.maps import DISTRICT_STYLE, add_districts, base_map, map_layer, render
 from webapp.reports import format as fmt
 from webapp.reports import rows as report_rows
 from webapp.reports.pictures import TOPIC_NAMES
@@ -62,6 +61,8 @@ def _settings():
 @bp.get("/sites")
 def sites():
     """The check form over a map of the districts, and the saved checks below it."""
+    import folium
+
     session = get_session()
     lang = current_language()
     t = texts(lang)
@@ -163,6 +164,10 @@ def _positions(coords):
 
 
 def _report_map(session, saved: service.SavedCheck, lang: str):
+    import folium
+
+    from webapp.pages.map_elements import MapLegend
+
     t = texts(lang)
     site = saved.result.site
     m = base_map(_settings(), _site_bounds(site.geometry), t.base_map, lang)

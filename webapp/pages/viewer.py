@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import folium
 from flask import url_for
 
 from webapp.auth import current_account
@@ -68,6 +67,8 @@ def items_url(info: LayerInfo, role: str) -> str | None:
 def viewer_map(districts_geojson: str, bounds, layer_infos: list[LayerInfo], settings: Settings, lang: str,
                texts, role: str = "public") -> tuple[MapParts, list[PanelLayer]]:
     """The viewer's map and, per layer, what its panel entry needs."""
+    import folium
+
     m = base_map(settings, bounds, texts.base_map, lang)
     add_districts(m, districts_geojson, texts.districts, [texts.district, texts.committee])
     panel = []
