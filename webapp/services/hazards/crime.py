@@ -339,10 +339,10 @@ class IncidentLayer(Evaluator):
             title=self.points_title,
             description=self.points_description,
             source=Source(
-                "incident i LEFT JOIN district d ON d.id = i.district_id", f"i.layer = '{slug}'", "i.id", "i.id",
-                "i.geom",
+                "incident i", f"i.layer = '{slug}'", "i.id", "i.id", "i.geom",
                 "json_build_object('category', i.category, 'occurred_at', i.occurred_at, 'district', d.code)",
-                {"category": "i.category"}, temporal="i.occurred_at"),
+                {"category": "i.category"}, temporal="i.occurred_at",
+                joins="LEFT JOIN district d ON d.id = i.district_id"),
             extent_sql=_POINTS_EXTENT.format(slug=slug), provenance_sql=_PROVENANCE.format(slug=slug),
             visible=may_see_incident_points,
             tiles=(self.definition.slug, "points"))

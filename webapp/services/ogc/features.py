@@ -93,6 +93,15 @@ def _feature_sql(source: Source, srid: int) -> str:
             f"'properties', {source.props})")
 
 
+def _page_rows(source: Source, where: str) -> str:
+    """The FROM of a page's features: the page's rows of `from_`, then the source's `joins` for those rows only."""
+    if not source.joins:
+        return f"{source.from_} WHERE {where} ORDER BY {source.key} LIMIT :limit OFFSET :offset"
+    alias = source.from_.split()[-1]
+    return (f"(SELECT {alias}.* FROM {source.from_} WHERE {where} ORDER BY {source.key} LIMIT :limit OFFSET :offset)"
+            f" AS {alias} {source.joins} ORDER BY {source.key}")
+
+
 def items(session: Session, role: str, collection_id: str, query: ItemsQuery) -> ItemsPage:
     """One page of a collection's features, built and counted by PostgreSQL in a single statement.
     numberMatched is derived from the page when it is not full, counted (up to offset + COUNT_AHEAD) otherwise; the
@@ -107,8 +116,7 @@ def items(session: Session, role: str, collection_id: str, query: ItemsQuery) ->
         FROM (SELECT COALESCE(json_agg(page.feature ORDER BY page.k), '[]'::json)::text AS features,
                      count(*)::int AS returned
               FROM (SELECT {source.key} AS k, {_feature_sql(source, query.srid)} AS feature
-                    FROM {source.from_} WHERE {where}
-                    ORDER BY {source.key} LIMIT :limit OFFSET :offset) AS page) AS p
+                    FROM {_page_rows(source, where)}) AS page) AS p
     """
     params.update(limit=query.limit, offset=query.offset, cap=query.offset + COUNT_AHEAD)
     features, returned, matched = session.execute(text(sql), params).one()
@@ -129,7 +137,8 @@ def item(session: Session, role: str, collection_id: str, feature_id: str, srid:
     else:
         key = feature_id
     where, params = _where(source, collection_id, ItemsQuery(options={p.bind: None for p in source.parameters}), role)
-    sql = f"SELECT ({_feature_sql(source, srid)})::text FROM {source.from_} WHERE {where} AND {source.id} = :fid"
+    sql = (f"SELECT ({_feature_sql(source, srid)})::text FROM {source.from_} {source.joins} "
+           f"WHERE {where} AND {source.id} = :fid")
     row = session.execute(text(sql), {**params, "fid": key}).scalar()
     if row is None:
         raise missing
