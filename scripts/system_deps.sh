@@ -28,8 +28,10 @@ if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null 2>&1 || want+=(chromium)
   # pdftoppm: the tests look at the PDFs (the map print, the reports) as images.
   command -v pdftoppm >/dev/null 2>&1 || want+=(poppler-utils)
-  # The loopback cluster test (tests/webapp/test_cluster.py, scripts/cluster.sh): load balancer and tile cache.
+  # The loopback cluster test (tests/webapp/test_cluster.py, scripts/cluster.sh): load balancer, tile cache and the
+  # connection pooler in front of each database (the cluster starts its own; the package's service is never used).
   have_pkg haproxy || want+=(haproxy); have_pkg nginx-light || have_pkg nginx || want+=(nginx-light)
+  have_pkg pgbouncer || want+=(pgbouncer)
 fi
 
 [ ${#want[@]} -eq 0 ] && exit 0

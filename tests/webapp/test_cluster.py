@@ -1,5 +1,6 @@
 """More than one machine, on loopback (README: Scaling): scripts/cluster.sh starts a PostgreSQL primary and a
-streaming standby, two app instances, HAProxy and an nginx tile cache; these tests drive that cluster over HTTP.
+streaming standby, a PgBouncer in transaction mode in front of each, two app instances, HAProxy and an nginx tile
+cache; these tests drive that cluster over HTTP.
 The routing rule itself (which request reads from the replica) is checked first, in process, without servers."""
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import psycopg2
 import pytest
 import requests
 from flask_login import login_user
@@ -18,7 +20,7 @@ from sqlalchemy import create_engine, text
 from webapp import create_app
 from webapp.auth import SignedIn
 from webapp.config import PROJECT_ROOT, Settings, local_database_url
-from webapp.db import get_session, reads_from_replica
+from webapp.db import REPLICA_REST_S, get_session, reads_from_replica
 from webapp.services.accounts import User
 
 CLUSTER_DIR = PROJECT_ROOT / ".riskkarta" / "cluster-test"
@@ -31,9 +33,9 @@ def _binary(name: str) -> str | None:
     return shutil.which(name) or next((p for p in (f"/usr/sbin/{name}",) if os.path.exists(p)), None)
 
 
-MISSING = [name for name in ("haproxy", "nginx") if _binary(name) is None]
+MISSING = [name for name in ("haproxy", "nginx", "pgbouncer") if _binary(name) is None]
 needs_cluster = [pytest.mark.cluster, pytest.mark.skipif(
-    bool(MISSING), reason=f"{' and '.join(MISSING)} not installed (scripts/system_deps.sh --test installs them)")]
+    bool(MISSING), reason=f"{', '.join(MISSING)} not installed (scripts/system_deps.sh --test installs them)")]
 
 
 # ---- the routing rule, in process: the "replica" is the local cluster's `postgres` database (a session on it
@@ -90,6 +92,12 @@ def test_reads_fall_back_to_the_primary_when_the_replica_is_away():
     with app.test_request_context("/api/layers"):
         assert reads_from_replica()
         assert _database(get_session()) == "primary"
+    # ...and rests: the next requests go straight to the primary, without waiting for the replica again.
+    resting = app.extensions["riskkarta.replica_resting_until"][0]
+    assert resting > time.monotonic()
+    with app.test_request_context("/api/layers"):
+        assert _database(get_session()) == "primary"
+    assert app.extensions["riskkarta.replica_resting_until"][0] == resting
 
 
 def test_without_a_replica_everything_uses_the_primary():
@@ -131,6 +139,22 @@ def _picture(base: str, auth: dict, tertial: int, topic: str, summary: str) -> r
                          json={"district": "11", "year": 2026, "tertial": tertial, "topic": topic, "summary": summary})
 
 
+def _pgbouncer(port: int, *queries: str) -> list[list[dict]]:
+    """Rows of each query on PgBouncer's admin console (the `pgbouncer` pseudo-database; simple queries only)."""
+    connection = psycopg2.connect(host="127.0.0.1", port=port, user="riskkarta", dbname="pgbouncer")
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            answers = []
+            for query in queries:
+                cursor.execute(query)
+                names = [column.name for column in cursor.description]
+                answers.append([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
+            return answers
+    finally:
+        connection.close()
+
+
 @pytest.mark.usefixtures("cluster")
 class TestCluster:
     pytestmark = needs_cluster
@@ -141,6 +165,48 @@ class TestCluster:
         assert created.status_code == 201, created.text
         read = requests.get(f"{url['app2']}/api/pictures/{created.json()['id']}", headers=auth, timeout=30)
         assert read.status_code == 200 and read.json()["summary"] == "Skrivet via app1."
+
+    def test_the_apps_reach_both_databases_through_pgbouncer_in_transaction_mode(self, cluster):
+        url = cluster["url"]["nginx"]
+        for headers in ({}, cluster["auth"]):  # anonymous reads use the standby, a signed-in user's the primary
+            for _ in range(4):  # through both instances
+                assert requests.get(f"{url}/api/layers", headers=headers, timeout=30).status_code == 200
+        for database in ("primary", "standby"):
+            # The app's URLs name the PgBouncer, not the database (the owner's, for migrations, is direct).
+            for name in ("app1", "app2"):
+                environ = dict(line.split("=", 1) for line in Path(f"/proc/{cluster['pids'][name]}/environ")
+                               .read_text().split("\0") if "=" in line)
+                assert f":{cluster['pgbouncer_primary']}/" in environ["DATABASE_URL"]
+                assert f":{cluster['pgbouncer_standby']}/" in environ["DATABASE_REPLICA_URL"]
+                assert f":{cluster['primary']}/" in environ["RISKKARTA_OWNER_DATABASE_URL"]
+            config, pools, clients, servers = _pgbouncer(cluster[f"pgbouncer_{database}"], "SHOW CONFIG",
+                                                         "SHOW POOLS", "SHOW CLIENTS", "SHOW SERVERS")
+            settings = {row["key"]: row["value"] for row in config}
+            assert settings["pool_mode"] == "transaction"
+            assert "options" in settings["ignore_startup_parameters"].split(",")
+            pool = next(p for p in pools if (p["database"], p["user"]) == ("riskkarta", "riskkarta_web"))
+            assert pool["pool_mode"] == "transaction"
+            apps = [c for c in clients if (c["database"], c["user"], c["application_name"]) ==
+                    ("riskkarta", "riskkarta_web", "riskkarta")]
+            assert apps, (database, clients)
+            # ...and PgBouncer's own server connections reach this database.
+            assert {s["port"] for s in servers if s["user"] == "riskkarta_web"} == {cluster[database]}, servers
+
+    def test_the_web_role_keeps_its_timeouts_through_pgbouncer(self, cluster):
+        for database in ("primary", "standby"):
+            # The app sends its timeouts in `options`: PgBouncer ignores that, and the role's own settings hold.
+            connection = psycopg2.connect(host="127.0.0.1", port=cluster[f"pgbouncer_{database}"], dbname="riskkarta",
+                                          user="riskkarta_web", options="-c statement_timeout=1000")
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SHOW statement_timeout")
+                    assert cursor.fetchone()[0] == "30s"
+                    cursor.execute("SHOW idle_in_transaction_session_timeout")
+                    assert cursor.fetchone()[0] == "1min"
+                    cursor.execute("SELECT current_user, pg_is_in_recovery()")
+                    assert cursor.fetchone() == ("riskkarta_web", database == "standby")
+            finally:
+                connection.close()
 
     def test_haproxy_spreads_requests_over_both_instances(self, cluster):
         served = {requests.get(f"{cluster['url']['haproxy']}/api/health", timeout=10).headers["X-Served-By"]
@@ -198,6 +264,7 @@ class TestCluster:
                 assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
         finally:
             _cluster("db", "start", "standby")
+            time.sleep(REPLICA_REST_S)  # each instance's workers rest the replica that long after it failed them
 
     def test_reads_keep_working_while_the_primary_restarts(self, cluster):
         url, auth = cluster["url"]["nginx"], cluster["auth"]
