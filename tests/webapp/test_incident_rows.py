@@ -102,3 +102,36 @@ def test_the_city_test_takes_a_million_points_at_once():
     assert time.perf_counter() - started < 5
     expected = shapely.dwithin(city, shapely.points(xs[:20_000], ys[:20_000]), incidents.CITY_TOLERANCE_M)
     assert (inside[:20_000] == expected).all() and 0 < inside.sum() < len(xs)
+
+
+def test_incidents_are_stored_in_spatial_order_each_with_its_district(db_session):
+    """Rows given in random order are stored along a space-filling curve: the incidents of a small box share a few
+    table pages (in arrival order they would be spread over nearly all of them), and each has its district."""
+    from layers.crime import DEFINITION as CRIME
+
+    rng = np.random.default_rng(21)
+    west, south, east, north = db_session.execute(text(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM district) AS s"
+    )).one()
+    count = 6000
+    xs, ys = rng.uniform(west, east, count), rng.uniform(south, north, count)
+    rows = [("2026-05-01T22:30:00+02:00", CRIME.classes[0].key, float(x), float(y))
+            for x, y in zip(xs, ys, strict=True)]
+    incidents.replace_all(db_session, rows, source="test", is_demo=False, layer=CRIME)
+
+    pages = "count(DISTINCT (ctid::text::point)[0])"
+    all_pages = db_session.execute(text(f"SELECT {pages} FROM incident WHERE layer = 'crime'")).scalar()
+    cx, cy = (west + east) / 2, (south + north) / 2
+    side = ((east - west) * (north - south) / count * 150) ** 0.5  # a square holding about 150 of them
+    in_box, box_pages = db_session.execute(text(
+        f"SELECT count(*), {pages} FROM incident WHERE layer = 'crime' "
+        "AND geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 3006)"),
+        {"x0": cx - side / 2, "y0": cy - side / 2, "x1": cx + side / 2, "y1": cy + side / 2}).one()
+    assert in_box >= 50 and all_pages >= 20
+    assert box_pages <= all_pages / 4, f"{in_box} incidents of a small box on {box_pages} of {all_pages} pages"
+
+    # The district of each, as assign_districts would choose it (nothing left for it to change).
+    assert incidents.assign_districts(db_session, "crime") == 0
+    inside = db_session.execute(text("SELECT count(*) FROM incident i WHERE layer = 'crime' AND EXISTS "
+                                     "(SELECT 1 FROM district d WHERE ST_Intersects(d.geom, i.geom))")).scalar()
+    assert db_session.execute(text("SELECT count(district_id) FROM incident WHERE layer = 'crime'")).scalar() == inside
