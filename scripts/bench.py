@@ -83,9 +83,9 @@ def vector_boxes(conn, layer_id: int, count: int = 25) -> list[tuple[float, floa
 def wrk_cases(args, db_url: str, versions: dict, flood: str, layer_id: int, boxes: list) -> tuple[list, list]:
     """The HTTP cases through one gunicorn: their rows, and the workers' RSS (MB) after them."""
     cases = bench_layers.layer_cases(versions, flood)
+    floor_params = [{"layer": layer_id, **dict(zip(("x0", "y0", "x1", "y1"), b, strict=True))} for b in boxes]
     vector = ("items 1 km², limit 100, " + VECTOR_LAYER, bench_layers.item_paths(VECTOR_LAYER, boxes),
-              ("sql", (VECTOR_ITEMS_FLOOR, [{"layer": layer_id, **dict(zip(("x0", "y0", "x1", "y1"), b, strict=True))}
-                                            for b in boxes])))
+              ("sql-index", (VECTOR_ITEMS_FLOOR, floor_params)))
     cases[0] = (cases[0][0] + ", crime (city)", *cases[0][1:])
     cases.insert(1, vector)
     if args.only:

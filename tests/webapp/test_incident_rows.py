@@ -135,3 +135,17 @@ def test_incidents_are_stored_in_spatial_order_each_with_its_district(db_session
     inside = db_session.execute(text("SELECT count(*) FROM incident i WHERE layer = 'crime' AND EXISTS "
                                      "(SELECT 1 FROM district d WHERE ST_Intersects(d.geom, i.geom))")).scalar()
     assert db_session.execute(text("SELECT count(district_id) FROM incident WHERE layer = 'crime'")).scalar() == inside
+
+
+def test_incident_ids_keep_the_order_the_rows_came_in(db_session):
+    """Only the storage follows space: ids are drawn in the rows' order (were they in spatial order, PostgreSQL's
+    plan for a dense box's first page would read most of the table)."""
+    from layers.crime import DEFINITION as CRIME
+
+    rows = [("2026-05-01T22:30:00+02:00", CRIME.classes[0].key, 674000.0 + 700 * ((7 * i) % 11), 6580000.0,
+             f"order-{i}") for i in range(11)]
+    incidents.replace_all(db_session, rows, source="test", is_demo=False, layer=CRIME)
+    by_id = db_session.execute(text("SELECT source_id FROM incident WHERE layer = 'crime' ORDER BY id")).scalars()
+    assert list(by_id) == [f"order-{i}" for i in range(11)]
+    by_place = db_session.execute(text("SELECT source_id FROM incident WHERE layer = 'crime' ORDER BY ctid")).scalars()
+    assert list(by_place) != [f"order-{i}" for i in range(11)]  # stored west to east, not as they came
