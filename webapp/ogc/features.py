@@ -70,7 +70,8 @@ def list_items(collection_id: str):
     query = ogc_query.parse_items_query(request.args.to_dict(), queryable,
                                        temporal=ogc_collections.is_temporal(collection_id),
                                        parameters=ogc_collections.parameters_of(collection_id))
-    page = features.items(session, role, collection_id, query)
+    # People read "features 1–100 of 2,345" on the HTML page; a client pages on with the next link.
+    page = features.items(session, role, collection_id, query, count=c is not None)
     if page.number_returned == 0 and c is None:
         ogc_collections.collection(session, role, collection_id)  # 404 when the collection does not exist
     links = _items_links(collection_id, query, page)

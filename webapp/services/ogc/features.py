@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.crs import SWEREF99TM, SWEREF99TM_AREA_LONLAT, WGS84
+from geo.crs import SWEREF99TM, SWEREF99TM_AREA_LONLAT, WGS84, transformer
 from layers import registry
 from webapp.errors import ProblemError, not_found
 from webapp.services.ogc.collections import ANNOTATIONS, SOURCES, Source, levels, may_see_annotations, own_collections
@@ -93,32 +93,69 @@ def _feature_sql(source: Source, srid: int) -> str:
             f"'properties', {source.props})")
 
 
-def _page_rows(source: Source, where: str) -> str:
-    """The FROM of a page's features: the page's rows of `from_`, then the source's `joins` for those rows only."""
+# The page of a bbox query runs outward from the box's centre (nearest first, ties by key). PostgreSQL's GiST index
+# gives that order directly (a KNN scan reads about as many rows as the page needs), where the key order had to read
+# and sort every feature in the box: 2,600 incidents for a page of 100 in an inner-city square kilometre.
+CENTRE = "ST_SetSRID(ST_MakePoint(:cx, :cy), 3006)"
+
+
+def _order(source: Source, query: ItemsQuery) -> list[str]:
+    """A page's sort keys: outward from the bbox's centre when there is a bbox, else the source's key."""
+    if query.bbox is None:
+        return [source.key]
+    return [f"{source.geom} <-> {CENTRE}", source.key]
+
+
+def _centre(query: ItemsQuery) -> dict[str, float]:
+    if query.bbox is None:
+        return {}
+    west, south, east, north = query.bbox
+    x, y = (west + east) / 2, (south + north) / 2
+    if query.bbox_srid == WGS84:
+        x, y = transformer(WGS84, SWEREF99TM).transform(x, y)
+    return {"cx": x, "cy": y}
+
+
+def _page_rows(source: Source, where: str, order: list[str]) -> str:
+    """The FROM of a page's features: the page's rows of `from_`, then the source's `joins` for those rows only.
+    Outward from a centre (order[0] a distance), the page is taken among the features no farther than the page's
+    last one by distance alone (a KNN scan finds that distance): the index then bounds the rows to sort by (distance,
+    key), and features at equal distance (incidents at one address) keep one order from page to page."""
+    keys = ", ".join(order)
+    if len(order) > 1:
+        nearest = (f"(SELECT {order[0]} FROM {source.from_} WHERE {where} ORDER BY {order[0]} "
+                   "OFFSET :offset + :limit - 1 LIMIT 1)")
+        # ST_DWithin is inclusive; the margin keeps a feature at exactly that distance in despite rounding.
+        where = f"{where} AND ST_DWithin({source.geom}, {CENTRE}, COALESCE({nearest} * (1 + 1e-9) + 1e-6, 1e12))"
     if not source.joins:
-        return f"{source.from_} WHERE {where} ORDER BY {source.key} LIMIT :limit OFFSET :offset"
+        return f"{source.from_} WHERE {where} ORDER BY {keys} LIMIT :limit OFFSET :offset"
     alias = source.from_.split()[-1]
-    return (f"(SELECT {alias}.* FROM {source.from_} WHERE {where} ORDER BY {source.key} LIMIT :limit OFFSET :offset)"
-            f" AS {alias} {source.joins} ORDER BY {source.key}")
+    return (f"(SELECT {alias}.* FROM {source.from_} WHERE {where} ORDER BY {keys} LIMIT :limit OFFSET :offset)"
+            f" AS {alias} {source.joins}")
 
 
-def items(session: Session, role: str, collection_id: str, query: ItemsQuery) -> ItemsPage:
-    """One page of a collection's features, built and counted by PostgreSQL in a single statement.
-    numberMatched is derived from the page when it is not full, counted (up to offset + COUNT_AHEAD) otherwise; the
-    count is an InitPlan that PostgreSQL runs only when the CASE reaches it."""
+def items(session: Session, role: str, collection_id: str, query: ItemsQuery, *, count: bool = True) -> ItemsPage:
+    """One page of a collection's features, built (and counted) by PostgreSQL in a single statement.
+    numberMatched is derived from the page when it is not full; otherwise, with `count`, counted up to offset +
+    COUNT_AHEAD (an InitPlan that PostgreSQL runs only when the CASE reaches it), and without it omitted, as OGC API
+    Features Part 1 allows: the count read up to 1,001 features, half an inner-city page's time in the database."""
     source = _source_of(collection_id, role)
     where, params = _where(source, collection_id, query, role)
+    order = _order(source, query)
+    counted = (f"(SELECT NULLIF(LEAST(count(*), :cap + 1), :cap + 1) "
+               f"FROM (SELECT 1 FROM {source.from_} WHERE {where} LIMIT :cap + 1) AS c)") if count else "NULL::bigint"
     sql = f"""
         SELECT p.features, p.returned,
                CASE WHEN p.returned < :limit AND (p.returned > 0 OR :offset = 0) THEN :offset + p.returned
-                    ELSE (SELECT NULLIF(LEAST(count(*), :cap + 1), :cap + 1)
-                          FROM (SELECT 1 FROM {source.from_} WHERE {where} LIMIT :cap + 1) AS c) END
-        FROM (SELECT COALESCE(json_agg(page.feature ORDER BY page.k), '[]'::json)::text AS features,
+                    ELSE {counted} END
+        FROM (SELECT COALESCE(json_agg(page.feature ORDER BY {", ".join(f"page.o{i}" for i in range(len(order)))}),
+                              '[]'::json)::text AS features,
                      count(*)::int AS returned
-              FROM (SELECT {source.key} AS k, {_feature_sql(source, query.srid)} AS feature
-                    FROM {_page_rows(source, where)}) AS page) AS p
+              FROM (SELECT {", ".join(f"{key} AS o{i}" for i, key in enumerate(order))},
+                           {_feature_sql(source, query.srid)} AS feature
+                    FROM {_page_rows(source, where, order)}) AS page) AS p
     """
-    params.update(limit=query.limit, offset=query.offset, cap=query.offset + COUNT_AHEAD)
+    params.update(limit=query.limit, offset=query.offset, cap=query.offset + COUNT_AHEAD, **_centre(query))
     features, returned, matched = session.execute(text(sql), params).one()
     return ItemsPage(features, returned, matched)
 
