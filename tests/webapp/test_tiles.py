@@ -62,6 +62,25 @@ def test_an_old_version_redirects_to_the_current_one(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_a_tile_follows_a_new_version_and_a_changed_confidentiality_at_once(client, db_session):
+    """Each process keeps the layer's full row between tiles (webapp.services.catalog.get_current_layer): a new
+    version, or a confidentiality changed in the database, is seen by the very next tile, never a stale answer."""
+    from webapp.services import catalog
+
+    first = version(client, "hazardous-goods")
+    path = "/tiles/hazardous-goods/{}/12/2253/1185.mvt"
+    assert client.get(path.format(first)).status_code == 200  # the row is now kept
+    catalog.bump(db_session, "hazardous-goods", source="test", licence="CC0", is_demo=False, feature_count=1)
+    db_session.flush()
+    old = client.get(path.format(first))
+    assert old.status_code == 302 and old.headers["Location"].endswith(path.format(first + 1))
+    assert client.get(path.format(first + 1)).status_code == 200
+    db_session.execute(text("UPDATE layer SET confidentiality = 'restricted' WHERE slug = 'hazardous-goods'"))
+    db_session.flush()
+    hidden = client.get(path.format(first + 1))  # the anonymous public may not see restricted layers
+    assert hidden.status_code == 404 and hidden.mimetype == PROBLEM_JSON
+
+
 def crime_tile(client, z=12):
     x, y = tile_for_lonlat(18.0649, 59.3326, z)  # Sergels torg
     response = client.get(f"/tiles/crime/{version(client, 'crime')}/{z}/{x}/{y}.mvt")

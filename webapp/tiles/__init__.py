@@ -34,7 +34,7 @@ def tile(slug: str, version: int, z: int, x: int, y: int, fmt: str):
         raise ProblemError(400, "bad-tile", "Bad tile address", str(exc)) from None
     if fmt not in FORMATS:
         raise ProblemError(404, "not-found", "Unknown tile format", "Tiles are .mvt (vector) or .png (raster).")
-    info = catalog.get_layer(get_session(), slug, current_role())
+    info = catalog.get_current_layer(get_session(), slug, current_role())
     if FORMATS[fmt] != info.kind:
         raise ProblemError(404, "not-found", "Wrong tile format",
                            f"{slug} is a {info.kind} layer; ask for .{'mvt' if info.kind == 'vector' else 'png'}.")
