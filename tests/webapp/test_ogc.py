@@ -231,28 +231,37 @@ def test_limit_offset_and_next_links_walk_every_feature_once(client, routes):
     assert pages == 3 and len(seen) == len(set(seen)) == 28
 
 
-def test_a_bbox_pages_outward_from_its_centre_and_features_at_one_place_keep_their_order(client, routes, db_session):
-    """With a bbox the features come nearest the box's centre first (the index gives that order), ties by id; the
-    next links walk every feature once, also through a group at exactly one place split over several pages."""
-    layer = db_session.execute(text("SELECT id FROM layer WHERE slug = 'test-routes'")).scalar_one()
-    same_place = [_insert_feature(db_session, layer, "primary", {"name": f"s{i}"}, "POINT(660105 6590000)")
-                  for i in range(7)]
+def test_a_bbox_pages_incidents_outward_from_its_centre_and_those_at_one_place_keep_their_order(client, as_role,
+                                                                                               db_session):
+    """Incidents in a bbox come nearest the box's centre first (the index gives that order), ties by id; the next
+    links walk every one once, also through a group at exactly one place (one address) split over several pages."""
+    from layers.crime import DEFINITION as CRIME
+
+    as_role("city")
+
+    def incident(x: float) -> int:
+        return db_session.execute(text(
+            "INSERT INTO incident (layer, occurred_at, category, source, geom) VALUES ('crime', now(), :c, 'test', "
+            "ST_SetSRID(ST_MakePoint(:x, 7000000), 3006)) RETURNING id"), {"c": CRIME.classes[0].key, "x": x}).scalar()
+
+    row = [incident(660000 + i * 10) for i in range(25)]
+    same_place = [incident(660105) for _ in range(7)]
     db_session.flush()
-    box = "6589900,660000,6590100,660240"  # northing, easting: the row of 25 points; its centre E 660120
-    query = f"bbox={box}&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/3006&crs=http://www.opengis.net/def/crs/EPSG/0/3006"
-    url, seen = f"/ogc/collections/test-routes/items?limit=3&{query}", []
+    box = "6999900,660000,7000100,660240"  # northing, easting (EPSG:3006's axis order): centre E 660120, far north
+    crs = "http://www.opengis.net/def/crs/EPSG/0/3006"
+    query = f"bbox={box}&bbox-crs={crs}&crs={crs}"
+    url, seen = f"/ogc/collections/crime/items?limit=3&{query}", []
     while url:
         body = _json(client.get(url))
         seen += [(f["id"], f["geometry"]["coordinates"]) for f in body["features"]]
         nexts = _rels(body).get("next")
         url = (lambda parts: f"{parts.path}?{parts.query}")(urlsplit(nexts[0]["href"])) if nexts else None
     ids = [i for i, _ in seen]
-    assert len(ids) == len(set(ids)) == 25 + 7
-    # Outward from 660120 (SWEREF 99 TM, axis order northing, easting as the CRS defines it)
+    assert len(ids) == len(set(ids)) == 32 and set(ids) == set(row + same_place)
     distances = [abs(coordinates[1] - 660120) for _, coordinates in seen]
     assert distances == sorted(distances)
     assert [i for i in ids if i in same_place] == sorted(same_place)  # the 7 at 15 m, by id, over three pages
-    everything = _json(client.get(f"/ogc/collections/test-routes/items?limit=100&{query}"))
+    everything = _json(client.get(f"/ogc/collections/crime/items?limit=100&{query}"))
     assert [f["id"] for f in everything["features"]] == ids and everything["numberMatched"] == 32
 
 

@@ -342,7 +342,7 @@ class IncidentLayer(Evaluator):
                 "incident i", f"i.layer = '{slug}'", "i.id", "i.id", "i.geom",
                 "json_build_object('category', i.category, 'occurred_at', i.occurred_at, 'district', d.code)",
                 {"category": "i.category"}, temporal="i.occurred_at",
-                joins="LEFT JOIN district d ON d.id = i.district_id"),
+                joins="LEFT JOIN district d ON d.id = i.district_id", outward=True),
             extent_sql=_POINTS_EXTENT.format(slug=slug), provenance_sql=_PROVENANCE.format(slug=slug),
             visible=may_see_incident_points,
             tiles=(self.definition.slug, "points"))

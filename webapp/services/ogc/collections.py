@@ -29,13 +29,16 @@ class Source:
 
     def __init__(self, from_: str, where: str, key: str, id_: str, geom: str, props: str,
                  filters: dict[str, str], temporal: str | None = None, parameters: tuple[Parameter, ...] = (),
-                 int_ids: bool = True, joins: str = "") -> None:
+                 int_ids: bool = True, joins: str = "", outward: bool = False) -> None:
         self.from_, self.where, self.key, self.id, self.geom = from_, where, key, id_, geom
         self.props, self.filters, self.temporal = props, filters, temporal
         # `joins`: tables only the properties name (never `where`, `key`, `geom` or a filter), joined to a page's
         # rows after PostgreSQL has chosen them, so a dense box sorts its incidents alone and looks up 100 rows'
         # district, not thousands. `from_` is then one table with its alias ("incident i").
         self.joins = joins
+        # `outward`: a bbox's page runs outward from the box's centre (webapp.services.ogc.features), for sources
+        # dense enough that sorting every feature in a box by key costs more than the page: the incident points.
+        self.outward = outward
         # `parameters` are bound into `where` (as NULL when one feature is asked for by its id); `int_ids`: the
         # feature ids are integers (a string id is refused before SQL), otherwise text.
         self.parameters, self.int_ids = parameters, int_ids

@@ -93,21 +93,22 @@ def _feature_sql(source: Source, srid: int) -> str:
             f"'properties', {source.props})")
 
 
-# The page of a bbox query runs outward from the box's centre (nearest first, ties by key). PostgreSQL's GiST index
-# gives that order directly (a KNN scan reads about as many rows as the page needs), where the key order had to read
-# and sort every feature in the box: 2,600 incidents for a page of 100 in an inner-city square kilometre.
+# The page of a bbox query over a dense source (Source.outward: the incident points) runs outward from the box's
+# centre (nearest first, ties by key). PostgreSQL's GiST index gives that order directly (a KNN scan reads about as
+# many rows as the page needs), where the key order had to read and sort every feature in the box: 2,600 incidents
+# for a page of 100 in an inner-city square kilometre. A layer's few lines or areas in a box sort by key for less.
 CENTRE = "ST_SetSRID(ST_MakePoint(:cx, :cy), 3006)"
 
 
 def _order(source: Source, query: ItemsQuery) -> list[str]:
-    """A page's sort keys: outward from the bbox's centre when there is a bbox, else the source's key."""
-    if query.bbox is None:
+    """A page's sort keys: outward from the bbox's centre for a dense source with a bbox, else the source's key."""
+    if query.bbox is None or not source.outward:
         return [source.key]
     return [f"{source.geom} <-> {CENTRE}", source.key]
 
 
-def _centre(query: ItemsQuery) -> dict[str, float]:
-    if query.bbox is None:
+def _centre(source: Source, query: ItemsQuery) -> dict[str, float]:
+    if query.bbox is None or not source.outward:
         return {}
     west, south, east, north = query.bbox
     x, y = (west + east) / 2, (south + north) / 2
@@ -155,7 +156,7 @@ def items(session: Session, role: str, collection_id: str, query: ItemsQuery, *,
                            {_feature_sql(source, query.srid)} AS feature
                     FROM {_page_rows(source, where, order)}) AS page) AS p
     """
-    params.update(limit=query.limit, offset=query.offset, cap=query.offset + COUNT_AHEAD, **_centre(query))
+    params.update(limit=query.limit, offset=query.offset, cap=query.offset + COUNT_AHEAD, **_centre(source, query))
     features, returned, matched = session.execute(text(sql), params).one()
     return ItemsPage(features, returned, matched)
 
