@@ -9,6 +9,8 @@ loads it with `wrk -t2 -c8` per case (a Lua script picks one of the case's URLs 
 the same SQL / raster work in a tight loop in two Python processes with no web layer (the floor; PERFORMANCE.md):
 
 - OGC items, 1 km² bbox, limit 100: `crime` (points) and `hazardous-goods` (a vector layer, boxes on its routes);
+  crime's boxes also against MapServer 8's OGC API Features over the same table and database, as a peer (FastCGI,
+  2 mapserv processes behind nginx; scripts/bench_mapserver.py) when `mapserv`, spawn-fcgi and nginx are installed;
 - MVT z10 / z13 / z15 of crime, PNG z12 / z14 / z16 of flood (the cases of scripts/bench_layers.py);
 - the site check: `site_check.evaluate` for random points with a 50 m buffer, in-process and sequential, against
   the same reads done bare (scripts/bench_site_check.py);
@@ -36,6 +38,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import bench_hotspots  # noqa: E402
 import bench_layers  # noqa: E402
+import bench_mapserver  # noqa: E402
 import bench_site_check  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -61,6 +64,8 @@ TARGETS = {
     "site check": ("p95 < 50 ms", lambda r: r["p95_ms"] < 50),
     "hotspot": ("< 10 s at 1M incidents", None),
 }
+CRIME_ITEMS = "items 1 km², limit 100, crime (city)"
+PEER_TARGET = 1.2  # Riskkarta's crime items ÷ MapServer's
 
 
 def target_of(name: str) -> tuple[str, object]:
@@ -80,13 +85,15 @@ def vector_boxes(conn, layer_id: int, count: int = 25) -> list[tuple[float, floa
     return [(x - 500, y - 500, x + 500, y + 500) for x, y in rows]
 
 
-def wrk_cases(args, db_url: str, versions: dict, flood: str, layer_id: int, boxes: list) -> tuple[list, list]:
-    """The HTTP cases through one gunicorn: their rows, and the workers' RSS (MB) after them."""
+def wrk_cases(args, db_url: str, versions: dict, flood: str, layer_id: int, boxes: list,
+              settings_url: str) -> tuple[list, list]:
+    """The HTTP cases through one gunicorn: their rows (with MapServer's beside crime items when it is installed),
+    and the workers' RSS (MB) after them."""
     cases = bench_layers.layer_cases(versions, flood)
     floor_params = [{"layer": layer_id, **dict(zip(("x0", "y0", "x1", "y1"), b, strict=True))} for b in boxes]
     vector = ("items 1 km², limit 100, " + VECTOR_LAYER, bench_layers.item_paths(VECTOR_LAYER, boxes),
               ("sql-index", (VECTOR_ITEMS_FLOOR, floor_params)))
-    cases[0] = (cases[0][0] + ", crime (city)", *cases[0][1:])
+    cases[0] = (CRIME_ITEMS, *cases[0][1:])
     cases.insert(1, vector)
     if args.only:
         cases = [case for case in cases if any(word in case[0] for word in args.only)]
@@ -95,12 +102,37 @@ def wrk_cases(args, db_url: str, versions: dict, flood: str, layer_id: int, boxe
         for name, paths, (kind, payload) in cases:
             bench_layers.wrk(paths, args.warmup)
             rps, p50 = bench_layers.wrk(paths, args.seconds)
+            peer = mapserver_case(args, settings_url) if name == CRIME_ITEMS else None
             base = bench_layers.floor(kind, payload, args.seconds, db_url)
             rows.append({"case": name, "rps": rps, "p50_ms": p50, "floor": base, "ratio": rps / base})
             print(f"  {name:44} {rps:8.1f} req/s  p50 {p50:7.1f} ms  floor {base:8.1f}/s  ratio {rps / base:5.2f}",
                   flush=True)
+            if peer:
+                peer.update(floor=base, ratio=peer["rps"] / base, riskkarta_over=rps / peer["rps"])
+                rows.append(peer)
+                print(f"  {'  MapServer 8, same boxes':44} {peer['rps']:8.1f} req/s  p50 {peer['p50_ms']:7.1f} ms  "
+                      f"Riskkarta ÷ MapServer {peer['riskkarta_over']:5.2f}", flush=True)
         rss = bench_layers.worker_rss_mb(server)
     return rows, rss
+
+
+def mapserver_case(args, database_url: str) -> dict | None:
+    """wrk on MapServer 8's OGC API items over the crime boxes (a peer, started and stopped here); None, with
+    one line saying why, when it is not installed or fails."""
+    if gone := bench_mapserver.missing():
+        print(f"  MapServer peer skipped: {', '.join(gone)} not installed (apt-get install --no-install-recommends "
+              "cgi-mapserver spawn-fcgi nginx-light)", flush=True)
+        return None
+    paths = bench_mapserver.items_paths(bench_layers.bboxes_1km2(25))
+    try:
+        with bench_mapserver.mapserver(database_url) as base:
+            bench_layers.wrk(paths, args.warmup, base)
+            rps, p50 = bench_layers.wrk(paths, args.seconds, base)
+    except Exception as error:  # a peer that fails must not stop the bench
+        print(f"  MapServer peer failed, skipped: {error!r}", flush=True)
+        return None
+    return {"case": f"items 1 km², limit 100, crime — {bench_mapserver.NAME}", "rps": rps, "p50_ms": p50,
+            "peer": "MapServer 8.0"}
 
 
 def site_check_case(settings: Settings, count: int) -> dict:
@@ -151,6 +183,9 @@ def print_table(rows: list[dict], rss: list[int]) -> None:
     for row in rows:
         target, check = target_of(row["case"].split(",")[0].replace(" 1 km²", ""))
         met = "" if check is None else ("yes" if check(row) else "no")
+        if "peer" in row:  # the peer's target is Riskkarta's: ahead of it by PEER_TARGET
+            target = f"Riskkarta ≥ {PEER_TARGET} × this ({row['riskkarta_over']:.2f})"
+            met = "yes" if row["riskkarta_over"] >= PEER_TARGET else "no"
         row["target"], row["met"] = target, met or None
         print(f"| {row['case']} | {row['rps']:,.1f} | {row['p50_ms']:,.1f} | {row['floor']:,.1f} | "
               f"{row['ratio']:.2f} | {target} | {met} |")
@@ -188,7 +223,7 @@ def main() -> None:
     print(f"data: {incidents:,} crime incidents; flood COG {flood}; PostgreSQL {pg}; {os.cpu_count()} cores")
     rows, rss = [], []
     if "http" not in args.skip:
-        http_rows, rss = wrk_cases(args, db_url, versions, flood, layer_id, boxes)
+        http_rows, rss = wrk_cases(args, db_url, versions, flood, layer_id, boxes, settings.database_url)
         rows += http_rows
     if "site-check" not in args.skip:
         rows.append(site_check_case(settings, args.sites))
@@ -197,14 +232,20 @@ def main() -> None:
         rows.append(hotspot_case(settings))
         print(f"  {rows[-1]['case']}: {rows[-1]['p50_ms'] / 1000:.2f} s", flush=True)
     print_table(rows, rss)
+    peer = next((row for row in rows if "peer" in row), None)
+    over = round(peer["riskkarta_over"], 3) if peer else None
     result = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": platform.node(),
               "cores": os.cpu_count(), "incidents": incidents, "postgres": pg,
-              "seconds": args.seconds, "rows": rows, "worker_rss_mb": rss}
+              "seconds": args.seconds, "rows": rows, "worker_rss_mb": rss,
+              "riskkarta_over_mapserver": over, "riskkarta_over_mapserver_target": PEER_TARGET}
     args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(f"written {args.json}")
     print("notes: MVT z10 serves k-anonymous cells (points from z13 for city), its floor draws raw points; the "
           "site check and the hotspot recompute are timed in-process, sequentially; hotspots' target is for 1M "
           "incidents (scripts/bench_hotspots.py --incidents 1000000).")
+    if peer:
+        print(f"Riskkarta ÷ MapServer (crime items, same boxes, same database): {over:.2f} (target ≥ {PEER_TARGET}: "
+              f"{'met' if over >= PEER_TARGET else 'not met'}); MapServer's row shares Riskkarta's floor.")
 
 
 if __name__ == "__main__":

@@ -51,7 +51,8 @@ ITEMS_FLOOR = """
     SELECT json_build_object('type', 'FeatureCollection', 'features', COALESCE(json_agg(json_build_object(
         'type', 'Feature', 'id', id, 'geometry', ST_AsGeoJSON(ST_Transform(geom, 4326))::json,
         'properties', json_build_object('category', category))), '[]'::json))::text
-    FROM (SELECT id, geom, category FROM incident WHERE geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 3006)
+    FROM (SELECT id, geom, category FROM incident
+          WHERE layer = 'crime' AND geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 3006)
           LIMIT 100) AS t
 """
 MVT_FLOOR = """
@@ -123,14 +124,15 @@ def floor(kind: str, payload, seconds: float, db_url: str) -> float:
     return sum(counts) / seconds
 
 
-def wrk(paths: list[str], seconds: float) -> tuple[float, float]:
-    """Requests/s and p50 latency (ms) of wrk -t2 -c8 over the paths, picked at random."""
+def wrk(paths: list[str], seconds: float, base: str = f"http://127.0.0.1:{PORT}") -> tuple[float, float]:
+    """Requests/s and p50 latency (ms) of wrk -t2 -c8 over the paths, picked at random, on `base` (the bench's
+    gunicorn unless told)."""
     lua = "paths = {" + ",".join(f'"{p}"' for p in paths) + "}\n" \
           "request = function() return wrk.format('GET', paths[math.random(#paths)]) end\n"
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua)
     out = subprocess.run(["wrk", "-t2", "-c8", f"-d{int(seconds)}s", "--latency", "-s", script.name,
-                          f"http://127.0.0.1:{PORT}"], capture_output=True, text=True, check=True).stdout
+                          base], capture_output=True, text=True, check=True).stdout
     os.unlink(script.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
