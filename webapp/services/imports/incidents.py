@@ -73,11 +73,9 @@ def replace_all(session: Session, rows: Iterable[tuple], *, source: str, is_demo
     cursor = session.connection().connection.driver_connection.cursor()
     cursor.copy_expert("COPY incident_load (layer, occurred_at, category, source, geom, source_id) FROM STDIN WITH "
                        "(FORMAT csv)", buffer)
-    # The district as assign_districts chooses it (the lowest id where districts overlap, NULL outside them all).
-    session.execute(text("""
+    session.execute(text(f"""
         INSERT INTO incident (id, layer, occurred_at, category, source, geom, source_id, district_id)
-        SELECT l.id, l.layer, l.occurred_at, l.category, l.source, l.geom, l.source_id,
-               (SELECT d.id FROM district AS d WHERE ST_Intersects(d.geom, l.geom) ORDER BY d.id LIMIT 1)
+        SELECT l.id, l.layer, l.occurred_at, l.category, l.source, l.geom, l.source_id, {_district_of("l.geom")}
         FROM incident_load AS l ORDER BY ST_GeoHash(ST_Transform(l.geom, 4326), 12)
     """))
     session.execute(text("DROP TABLE incident_load"))
@@ -96,14 +94,18 @@ def last_hotspots(session: Session) -> hotspot_compute.Outcome | None:
     return session.info.get("hotspots")
 
 
+def _district_of(geom: str) -> str:
+    """The district of an incident's point `geom`: the lowest id where districts overlap, NULL outside them all."""
+    return f"(SELECT d.id FROM district AS d WHERE ST_Intersects(d.geom, {geom}) ORDER BY d.id LIMIT 1)"
+
+
 def assign_districts(session: Session, layer: str | None = None) -> int:
     """Point every incident (of `layer`, or of every layer) at the district it lies in (the lowest id where
     districts overlap, NULL outside every district), after incidents or districts changed; returns the number of
     incidents whose district changed."""
-    return session.execute(text("""
+    return session.execute(text(f"""
         UPDATE incident AS i SET district_id = m.district_id
-        FROM (SELECT i2.id, (SELECT d.id FROM district AS d WHERE ST_Intersects(d.geom, i2.geom)
-                             ORDER BY d.id LIMIT 1) AS district_id
+        FROM (SELECT i2.id, {_district_of("i2.geom")} AS district_id
               FROM incident AS i2 WHERE CAST(:layer AS text) IS NULL OR i2.layer = :layer) AS m
         WHERE i.id = m.id AND i.district_id IS DISTINCT FROM m.district_id
     """), {"layer": layer}).rowcount

@@ -100,21 +100,16 @@ def _feature_sql(source: Source, srid: int) -> str:
 CENTRE = "ST_SetSRID(ST_MakePoint(:cx, :cy), 3006)"
 
 
-def _order(source: Source, query: ItemsQuery) -> list[str]:
-    """A page's sort keys: outward from the bbox's centre for a dense source with a bbox, else the source's key."""
+def _order(source: Source, query: ItemsQuery) -> tuple[list[str], dict[str, float]]:
+    """A page's sort keys and their parameters: outward from the bbox's centre for a dense source with a bbox, else
+    the source's key."""
     if query.bbox is None or not source.outward:
-        return [source.key]
-    return [f"{source.geom} <-> {CENTRE}", source.key]
-
-
-def _centre(source: Source, query: ItemsQuery) -> dict[str, float]:
-    if query.bbox is None or not source.outward:
-        return {}
+        return [source.key], {}
     west, south, east, north = query.bbox
     x, y = (west + east) / 2, (south + north) / 2
     if query.bbox_srid == WGS84:
         x, y = transformer(WGS84, SWEREF99TM).transform(x, y)
-    return {"cx": x, "cy": y}
+    return [f"{source.geom} <-> {CENTRE}", source.key], {"cx": x, "cy": y}
 
 
 def _page_rows(source: Source, where: str, order: list[str]) -> str:
@@ -142,7 +137,7 @@ def items(session: Session, role: str, collection_id: str, query: ItemsQuery, *,
     Features Part 1 allows: the count read up to 1,001 features, half an inner-city page's time in the database."""
     source = _source_of(collection_id, role)
     where, params = _where(source, collection_id, query, role)
-    order = _order(source, query)
+    order, centre = _order(source, query)
     counted = (f"(SELECT NULLIF(LEAST(count(*), :cap + 1), :cap + 1) "
                f"FROM (SELECT 1 FROM {source.from_} WHERE {where} LIMIT :cap + 1) AS c)") if count else "NULL::bigint"
     sql = f"""
@@ -156,7 +151,7 @@ def items(session: Session, role: str, collection_id: str, query: ItemsQuery, *,
                            {_feature_sql(source, query.srid)} AS feature
                     FROM {_page_rows(source, where, order)}) AS page) AS p
     """
-    params.update(limit=query.limit, offset=query.offset, cap=query.offset + COUNT_AHEAD, **_centre(source, query))
+    params.update(limit=query.limit, offset=query.offset, cap=query.offset + COUNT_AHEAD, **centre)
     features, returned, matched = session.execute(text(sql), params).one()
     return ItemsPage(features, returned, matched)
 
